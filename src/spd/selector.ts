@@ -20,3 +20,40 @@ export interface SelectorPair {
   readonly local: readonly TrafficSelector[];
   readonly remote: readonly TrafficSelector[];
 }
+
+/**
+ * RFC 4301 4.4.1.2 and RFC 7296 3.13.1: the port range that means ANY (every value, and also
+ * "no value", e.g. the ports of a non-first fragment).
+ */
+export const PORTS_ANY = Object.freeze({ startPort: 0, endPort: 65535 });
+
+/**
+ * RFC 4301 4.4.1.2 and RFC 7296 3.13.1: start 65535 / end 0 means OPAQUE, which (4.4.1)
+ * matches only packets whose ports (or ICMP type/code) are not available.
+ */
+export const PORTS_OPAQUE = Object.freeze({ startPort: 65535, endPort: 0 });
+
+export function isOpaquePorts(ts: { readonly startPort: number; readonly endPort: number }): boolean {
+  return ts.startPort === 65535 && ts.endPort === 0;
+}
+
+/** Which way a packet crosses the IPsec boundary. */
+export type TrafficDirection = 'in' | 'out';
+
+/**
+ * What the SPD reads from one IP packet. The packet layer adapts its own parse to this shape:
+ * canonical address text (wire/address.ts), the protocol after IPv6 extension headers
+ * (RFC 4301 4.4.1.1), ports for protocols that have them, ICMP type and code for ICMP and
+ * ICMPv6, and whether the packet is a non-first fragment (RFC 4301 7: no next-layer header,
+ * so ports and ICMP type/code are OPAQUE for it).
+ */
+export interface SpdPacketFields {
+  readonly src: string;
+  readonly dst: string;
+  readonly protocol: number;
+  readonly srcPort: number | null;
+  readonly dstPort: number | null;
+  readonly icmpType: number | null;
+  readonly icmpCode: number | null;
+  readonly isNonFirstFragment: boolean;
+}

@@ -1,0 +1,64 @@
+// The ipsec-ts command line: one file per command, wired here with commander.
+// Exit status: 0 success, 1 the command found problems (drops), 2 usage or input errors.
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { runExplain } from './explain-command.js';
+import { runDiagnose } from './diagnose-command.js';
+import type { DiagnoseOptions } from './diagnose-command.js';
+import type { Output } from './output.js';
+import { processOutput } from './output.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function buildProgram(out: Output, setExit: (code: number) => void): Command {
+  const program = new Command('ipsec-ts')
+    .description('A userspace IPsec stack that says why every refused packet was refused')
+    .version(packageVersion())
+    .showHelpAfterError('(run `ipsec-ts --help` for usage)')
+    .configureOutput({ writeOut: (s) => out.stdout(s), writeErr: (s) => out.stderr(s) })
+    .exitOverride();
+
+  program
+    .command('explain')
+    .description('explain a Windows IPsec error (13800-13932, decimal or hex), its name, a Linux xfrm_stat counter, or a cause id')
+    .argument('<what>', 'e.g. 13910, 0x3656, ERROR_IPSEC_BAD_SPI, XfrmInNoStates, never-established')
+    .option('--json', 'print the entry as JSON')
+    .action((what: string, opts: { json?: boolean }) => {
+      setExit(runExplain(what, { json: opts.json === true }, out));
+    });
+
+  program
+    .command('diagnose')
+    .description('replay a capture through the inbound engine and give every ESP packet a verdict with its reason')
+    .argument('<capture>', 'pcap or pcapng file')
+    .requiredOption('-k, --keys <file>', 'Wireshark esp_sa key file (as Wireshark or strongSwan save-keys write it)')
+    .option('--json', 'write JSON Lines, one object per ESP packet, instead of the table')
+    .option('--replay-window <n>', 'anti-replay window size per SA (0 = off)', '64')
+    .option('--udp-port <port...>', 'UDP ports that carry ESP-in-UDP (RFC 3948)', ['4500'])
+    .option('--esn <spi...>', "SAs that use extended sequence numbers (SPIs, or 'all'); Wireshark 4.0 key files cannot say it")
+    .option('--no-progress', 'no progress bar on stderr')
+    .option('--quiet', 'only the summary (table mode)')
+    .action(async (capture: string, opts: DiagnoseOptions) => {
+      setExit(await runDiagnose(capture, opts, out));
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[], out: Output = processOutput()): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(out, (code) => { exitCode = code; });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors with 2.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    throw err;
+  }
+  return exitCode;
+}

@@ -1,0 +1,184 @@
+// The inbound pipeline (DESIGN.md "Data flows"): one datagram in, exactly one verdict out.
+// No I/O and no clock: the same function serves live traffic, capture replay and tests.
+//
+//   demux ─► ESP header ─► SAD lookup ─(miss)─► BAD_SPI + diagnosis from SPI history
+//     ─► SA lifetime ─► replay check ─► ICV + decrypt ─► replay commit ─► trailer
+//     ─► lifetime accounting ─► mode decap ─► SA selectors ─► delivered
+import { u32 } from '../wire/bytes.js';
+import { classifyUdpEncap } from '../packet/udp-encap.js';
+import { packetFields } from '../packet/fields.js';
+import { REPLAY_DUPLICATE, REPLAY_TOO_OLD, replayFailureReason } from '../replay/window.js';
+import { decapsulate } from '../esp/decapsulate.js';
+import type { SaDatabase } from '../sad/sad.js';
+import type { SecurityAssociation } from '../sad/sa.js';
+import type { SecurityPolicyDatabase } from '../spd/spd.js';
+import { selectorsContain } from '../spd/match.js';
+import { diagnoseUnknownSpi } from '../explain/bad-spi.js';
+import { UnknownSpiTracker } from '../explain/unknown-spi-tracker.js';
+import type { DropKindId } from '../verdict/drop-kinds.js';
+import type { Diagnosis, Dropped, Verdict } from '../verdict/verdict.js';
+import { drop } from '../verdict/verdict.js';
+import { DatapathCounters } from './counters.js';
+import * as why from './inbound-diagnoses.js';
+import { NEXT_HEADER_DUMMY, NEXT_HEADER_IPV4, NEXT_HEADER_IPV6, isUnknownNextHeader, transportInner, tunnelInner } from './inner.js';
+import { clearTextVerdict } from './clear-text.js';
+
+/** Where the datagram came from and how (outer header facts). */
+export interface InboundMeta {
+  readonly src: string;
+  readonly dst: string;
+  readonly srcPort: number | null;
+  readonly dstPort: number | null;
+  /** True for ESP inside UDP (RFC 3948), false for IP protocol 50. */
+  readonly encapsulated: boolean;
+}
+
+export interface InboundOptions {
+  /**
+   * Capture replay: key files say nothing about mode or encapsulation, so the mode follows
+   * the next header (4/41 tunnel, else transport) and either encapsulation is accepted.
+   */
+  readonly inferSaShape?: boolean;
+}
+
+export interface InboundContext {
+  readonly sad: SaDatabase;
+  readonly spd: SecurityPolicyDatabase | null;
+  readonly counters: DatapathCounters;
+  readonly unknownSpis: UnknownSpiTracker;
+  readonly inferSaShape: boolean;
+}
+
+export function createInboundContext(sad: SaDatabase, spd: SecurityPolicyDatabase | null = null, options: InboundOptions = {}): InboundContext {
+  return { sad, spd, counters: new DatapathCounters(), unknownSpis: new UnknownSpiTracker(), inferSaShape: options.inferSaShape === true };
+}
+
+const ESP_HEADER_LENGTH = 8;
+const TUNNEL = 1;
+const TRANSPORT = 2;
+
+/** A UDP datagram that arrived on the NAT-T port (RFC 3948 demultiplexing first). */
+export function processUdpDatagram(ctx: InboundContext, payload: Buffer, meta: InboundMeta, now: number): Verdict {
+  switch (classifyUdpEncap(payload)) {
+    case 'keepalive':
+      ctx.counters.keepalive++;
+      return { verdict: 'keepalive' };
+    case 'ike':
+      ctx.counters.ike++;
+      return { verdict: 'ike', message: payload.subarray(4) };
+    case 'esp':
+      return processEsp(ctx, payload, meta, now);
+    case 'invalid':
+      return refuse(ctx, null, 'invalid-packet', null, why.truncatedEspHeader(payload.length));
+  }
+}
+
+/** An ESP packet (starting at the SPI), from UDP or from IP protocol 50. */
+export function processEsp(ctx: InboundContext, esp: Buffer, meta: InboundMeta, now: number): Verdict {
+  if (esp.length < ESP_HEADER_LENGTH) return refuse(ctx, null, 'invalid-packet', null, why.truncatedEspHeader(esp.length));
+  const spi = u32(esp, 0);
+  const sa = spi > 255 ? ctx.sad.lookupInbound(spi, meta.dst) : undefined;
+  if (sa === undefined) return refuse(ctx, null, 'bad-spi', spi, diagnoseUnknownSpi(ctx.sad, spi, meta, now, ctx.unknownSpis));
+  if (!ctx.inferSaShape && (sa.config.encapsulation !== null) !== meta.encapsulated) {
+    return refuse(ctx, sa, 'wrong-sa-state', spi, why.wrongEncapsulation(sa, meta.encapsulated));
+  }
+  const expiry = ctx.sad.checkUsable(sa, now);
+  if (expiry !== null) return refuse(ctx, sa, 'lifetime-expired', spi, why.lifetimeExpired(sa, expiry));
+  return protectedPath(ctx, sa, esp, meta, now);
+}
+
+/** From the replay check to delivery, for a packet whose SA is known and usable. */
+function protectedPath(ctx: InboundContext, sa: SecurityAssociation, esp: Buffer, meta: InboundMeta, now: number): Verdict {
+  const seqLo = u32(esp, 4);
+  const replay = sa.replay!;
+  // RFC 4303 3.4.3: the cheap replay check comes before the ICV ...
+  const seqHi = replay.check(seqLo);
+  if (seqHi < 0) {
+    const reason = replayFailureReason(seqHi as typeof REPLAY_DUPLICATE);
+    return refuse(ctx, sa, 'replay', sa.spi, why.replayFailure(sa, reason, replay.describe(seqLo)));
+  }
+  const opened = decapsulate(sa.config.cipher, esp, seqHi, sa.config.esn);
+  if (!opened.ok) {
+    if (opened.failure === 'icv') return integrityDrop(ctx, sa, esp, seqHi, seqLo, opened.detail);
+    if (opened.failure === 'too-short' || opened.failure === 'misaligned') {
+      return refuse(ctx, sa, 'invalid-packet', sa.spi, why.malformedEsp(sa, opened.failure, opened.detail, esp.length));
+    }
+  }
+  // ... and the window moves only once the ICV verified (a bad trailer still authenticated).
+  if (!replay.commit(seqHi, seqLo)) {
+    return refuse(ctx, sa, 'replay', sa.spi, why.replayFailure(sa, 'duplicate', replay.describe(seqLo)));
+  }
+  if (!opened.ok) return refuse(ctx, sa, 'invalid-trailer', sa.spi, why.badTrailer(sa, opened.failure === 'padding' ? 'bad-padding' : 'bad-pad-length', opened.detail));
+  ctx.sad.account(sa, opened.payload.length, now);
+  if (opened.nextHeader === NEXT_HEADER_DUMMY) {
+    ctx.counters.dummy++;
+    return { verdict: 'dummy', spi: sa.spi, sa: sa.ref(), seqHi, seqLo };
+  }
+  return deliverInner(ctx, sa, opened.payload, opened.nextHeader, meta, seqHi, seqLo);
+}
+
+/**
+ * The ICV failed. Before calling it corruption or a key mismatch, test what evidence can
+ * tell: a late ESN packet (RFC 4303 A2.2 guessed the next subspace for a number that is
+ * really left of the window), or ends that disagree on ESN.
+ */
+function integrityDrop(ctx: InboundContext, sa: SecurityAssociation, esp: Buffer, seqHi: number, seqLo: number, detail: string): Dropped {
+  const cipher = sa.config.cipher;
+  const replay = sa.replay!;
+  if (sa.config.esn && seqHi !== replay.topHi && decapsulate(cipher, esp, replay.topHi, true).ok) {
+    return refuse(ctx, sa, 'replay', sa.spi, why.lateEsnPacket(sa, replay.describe(seqLo), replay.topHi));
+  }
+  if (decapsulate(cipher, esp, sa.config.esn ? 0 : seqHi, !sa.config.esn).ok) {
+    return refuse(ctx, sa, 'integrity', sa.spi, why.esnMismatch(sa, seqHi, seqLo));
+  }
+  return refuse(ctx, sa, 'integrity', sa.spi, why.integrityFailure(sa, detail, seqHi, seqLo));
+}
+
+function modeOf(sa: SecurityAssociation, nextHeader: number, infer: boolean): number {
+  if (!infer) return sa.config.mode === 'tunnel' ? TUNNEL : TRANSPORT;
+  return nextHeader === NEXT_HEADER_IPV4 || nextHeader === NEXT_HEADER_IPV6 ? TUNNEL : TRANSPORT;
+}
+
+function deliverInner(
+  ctx: InboundContext, sa: SecurityAssociation, payload: Buffer, nextHeader: number, meta: InboundMeta, seqHi: number, seqLo: number,
+): Verdict {
+  const mode = modeOf(sa, nextHeader, ctx.inferSaShape);
+  if (mode === TUNNEL && nextHeader !== NEXT_HEADER_IPV4 && nextHeader !== NEXT_HEADER_IPV6) {
+    return refuse(ctx, sa, 'invalid-trailer', sa.spi, why.badTrailer(sa, 'unknown-next-header',
+      `next header ${nextHeader} in a tunnel-mode SA (expected 4 for IPv4 or 41 for IPv6)`));
+  }
+  if (mode === TRANSPORT && isUnknownNextHeader(nextHeader)) {
+    return refuse(ctx, sa, 'invalid-trailer', sa.spi, why.badTrailer(sa, 'unknown-next-header',
+      `next header ${nextHeader} is not an assigned protocol number`));
+  }
+  const inner = mode === TUNNEL ? tunnelInner(payload, nextHeader) : transportInner(payload, nextHeader, meta.src, meta.dst);
+  if (!inner.ok) return refuse(ctx, sa, 'invalid-trailer', sa.spi, why.badTrailer(sa, inner.reason, inner.detail));
+  const selectors = sa.config.selectors;
+  if (selectors) {
+    const f = packetFields(inner.packet);
+    const inside = f.ok && selectorsContain(selectors, {
+      src: f.src, dst: f.dst, protocol: f.protocol, srcPort: f.srcPort, dstPort: f.dstPort,
+      icmpType: f.icmpType, icmpCode: f.icmpCode, isNonFirstFragment: f.opaque,
+    }, 'in');
+    if (!inside) {
+      return refuse(ctx, sa, 'wrong-sa-selectors', sa.spi,
+        why.outsideSelectors(sa, f.ok ? f.src : '?', f.ok ? f.dst : '?', f.ok ? f.protocol : nextHeader));
+    }
+  }
+  ctx.counters.delivered++;
+  return { verdict: 'delivered', spi: sa.spi, sa: sa.ref(), seqHi, seqLo, nextHeader, packet: inner.packet };
+}
+
+/** A clear-text IP packet that arrived where the SPD may demand protection (RFC 4301 5.2). */
+export function processClearText(ctx: InboundContext, packet: Buffer): Verdict | null {
+  const v = clearTextVerdict(ctx.spd, packet);
+  if (v !== null && v.verdict === 'dropped') ctx.counters.countDrop(v.kind);
+  return v;
+}
+
+function refuse(ctx: InboundContext, sa: SecurityAssociation | null, kindId: DropKindId, spi: number | null, d: Diagnosis): Dropped {
+  const v = drop(kindId, spi, sa === null ? null : sa.ref(), d);
+  ctx.counters.countDrop(v.kind);
+  if (sa !== null) sa.countDrop(kindId);
+  return v;
+}

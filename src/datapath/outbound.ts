@@ -1,0 +1,83 @@
+// The outbound pipeline (DESIGN.md "Data flows"):
+//   packet ─► SPD (BYPASS / DISCARD / PROTECT) ─► SA for the policy ─► next sequence number
+//     ─► mode encapsulation ─► ESP ─► caller sends it (UDP or IP protocol 50)
+// No I/O: the caller owns sockets, queues and the key exchange.
+import { spiHex } from '../wire/bytes.js';
+import { packetFields } from '../packet/fields.js';
+import { splitTransport } from '../packet/transport.js';
+import { encapsulate } from '../esp/encapsulate.js';
+import type { SaDatabase } from '../sad/sad.js';
+import type { SecurityAssociation } from '../sad/sa.js';
+import { SEQUENCE_EXHAUSTED } from '../sad/sa.js';
+import type { Policy } from '../spd/policy.js';
+import type { SecurityPolicyDatabase } from '../spd/spd.js';
+import type { Dropped } from '../verdict/verdict.js';
+import { diagnosis, drop } from '../verdict/verdict.js';
+import { NEXT_HEADER_IPV4, NEXT_HEADER_IPV6 } from './inner.js';
+
+export type OutboundVerdict =
+  | { readonly verdict: 'protected'; readonly sa: SecurityAssociation; readonly esp: Buffer; readonly seqHi: number; readonly seqLo: number }
+  | { readonly verdict: 'bypass'; readonly packet: Buffer }
+  | Dropped;
+
+export interface OutboundContext {
+  readonly sad: SaDatabase;
+  readonly spd: SecurityPolicyDatabase;
+  /** The installed outbound SA that carries a PROTECT policy's traffic, or null (then: acquire). */
+  readonly saForPolicy: (policy: Policy) => SecurityAssociation | null;
+}
+
+/** Decides and, for PROTECT, seals one outbound IP packet. */
+export function processOutbound(ctx: OutboundContext, packet: Buffer, now: number): OutboundVerdict {
+  const f = packetFields(packet);
+  if (!f.ok) {
+    return drop('outbound-blocked', null, null, diagnosis(null, 'malformed-outbound-packet', `cannot read the packet to send: ${f.detail}`,
+      { reason: f.reason }, 'The application handed over something that is not an IP packet: check what writes to the tunnel.'));
+  }
+  const decision = ctx.spd.decideOutbound({
+    src: f.src, dst: f.dst, protocol: f.protocol, srcPort: f.srcPort, dstPort: f.dstPort,
+    icmpType: f.icmpType, icmpCode: f.icmpCode, isNonFirstFragment: f.opaque,
+  });
+  if (decision.action === 'bypass') return { verdict: 'bypass', packet };
+  const flow = `${f.src} -> ${f.dst} (protocol ${f.protocol})`;
+  if (decision.action === 'discard' || decision.policy === null) {
+    return drop('outbound-blocked', null, null, diagnosis(null, 'discard-policy', `outbound ${flow} is discarded by ${decision.policy ? `policy ${decision.policy.id}` : 'the default outbound action'}`,
+      { src: f.src, dst: f.dst, protocol: f.protocol, policy: decision.policy?.id ?? null }, 'Add a BYPASS or PROTECT policy for this flow if it should leave.'));
+  }
+  const sa = ctx.saForPolicy(decision.policy);
+  if (sa === null || !sa.usable) {
+    return drop('outbound-no-sa', null, null, diagnosis(null, 'no-outbound-sa', `outbound ${flow} needs IPsec (policy ${decision.policy.id}) but no SA is installed for it`,
+      { policy: decision.policy.id, label: decision.policy.template?.label ?? null }, 'Bring the SA up (ipsec-ts sa add, or the key exchange) before sending this traffic.'));
+  }
+  return sealWithSa(sa, packet, now, ctx.sad);
+}
+
+/**
+ * Seals one IP packet with an outbound SA: tunnel mode carries the whole packet (next header
+ * 4 or 41), transport mode its upper-layer bytes (RFC 4303 3.1.1).
+ */
+export function sealWithSa(sa: SecurityAssociation, packet: Buffer, now: number, sad: SaDatabase | null = null, tfcPadTo?: number): OutboundVerdict {
+  let payload: Uint8Array = packet;
+  let nextHeader = (packet[0]! >> 4) === 6 ? NEXT_HEADER_IPV6 : NEXT_HEADER_IPV4;
+  if (sa.config.mode === 'transport') {
+    const split = splitTransport(packet);
+    if (!split.ok) {
+      return drop('outbound-blocked', sa.spi, sa.ref(), diagnosis(null, 'malformed-outbound-packet', `transport mode cannot split the packet: ${split.detail}`,
+        { spi: spiHex(sa.spi), reason: split.reason }, 'Reassemble fragments before transport-mode protection, or use tunnel mode.'));
+    }
+    payload = split.upper;
+    nextHeader = split.protocol;
+  }
+  const seqLo = sa.nextSequence();
+  if (seqLo === SEQUENCE_EXHAUSTED) {
+    return drop('outbound-seq-exhausted', sa.spi, sa.ref(), diagnosis(null, 'sequence-exhausted',
+      `SA ${spiHex(sa.spi)} used every sequence number (RFC 4303 3.3.3: the counter must not cycle)`,
+      { spi: spiHex(sa.spi), esn: sa.config.esn }, 'Rekey the SA (a new SA starts again at 1); enable ESN for long-lived high-rate SAs.'));
+  }
+  const seqHi = sa.outSeqHi;
+  const esp = encapsulate(sa.config.cipher, {
+    spi: sa.spi, seqHi, seqLo, esn: sa.config.esn, nextHeader, payload, tfcPadTo,
+  });
+  sad?.account(sa, payload.length, now);
+  return { verdict: 'protected', sa, esp, seqHi, seqLo };
+}

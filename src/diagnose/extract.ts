@@ -1,0 +1,88 @@
+// From a capture frame to what the inbound engine consumes: link layer, IP (reassembled
+// when fragmented), then ESP as IP protocol 50 or UDP payloads on the ESP-in-UDP ports.
+import { parseIpv4 } from '../packet/ipv4.js';
+import { parseIpv6 } from '../packet/ipv6.js';
+import { parseUdp } from '../packet/udp.js';
+import { IPPROTO } from '../packet/protocols.js';
+import type { FragmentReassembler } from '../packet/reassembly.js';
+import { decodeLink } from '../io/capture/link.js';
+import type { CaptureFrame } from '../io/capture/frame.js';
+
+/** A packet the inbound engine judges: ESP (protocol 50) or a UDP payload on an ESP-in-UDP port. */
+export interface WirePacket {
+  readonly kind: 'esp' | 'udp-encap';
+  /** Frames that carried it: one, or several when it was reassembled from fragments. */
+  readonly frames: readonly number[];
+  readonly src: string;
+  readonly dst: string;
+  readonly srcPort: number | null;
+  readonly dstPort: number | null;
+  /** ESP packet from the SPI on (kind 'esp') or the whole UDP payload (kind 'udp-encap'). */
+  readonly payload: Buffer;
+}
+
+/** What a frame turned out to be, for the summary. */
+export type FrameOutcome =
+  | { readonly kind: 'packet'; readonly packet: WirePacket }
+  | { readonly kind: 'ike' }
+  | { readonly kind: 'fragment-pending' }
+  | { readonly kind: 'fragment-failed'; readonly detail: string }
+  | { readonly kind: 'capture-truncated'; readonly detail: string }
+  | { readonly kind: 'not-ip'; readonly detail: string }
+  | { readonly kind: 'malformed-ip'; readonly detail: string }
+  | { readonly kind: 'other' };
+
+export interface ExtractOptions {
+  /** UDP ports that carry ESP-in-UDP (RFC 3948; 4500 by default). */
+  readonly udpEncapPorts: ReadonlySet<number>;
+}
+
+const IKE_PORT = 500;
+
+export function extractFrame(frame: CaptureFrame, reassembler: FragmentReassembler, opts: ExtractOptions): FrameOutcome {
+  const snapped = frame.capturedLength < frame.originalLength;
+  const link = decodeLink(frame.linkType, frame.data, frame.interface.fcsLength);
+  if (!link.ok) {
+    return snapped ? { kind: 'capture-truncated', detail: `frame cut to ${frame.capturedLength} of ${frame.originalLength} bytes by the capture's snaplen` } : { kind: 'not-ip', detail: link.detail };
+  }
+  const joined = reassembler.push(link.ip, frame.number, frame.timestampMs);
+  if (joined.status === 'pending') return { kind: 'fragment-pending' };
+  if (joined.status === 'failed') {
+    if (snapped) return { kind: 'capture-truncated', detail: `frame cut to ${frame.capturedLength} of ${frame.originalLength} bytes by the capture's snaplen` };
+    return { kind: 'fragment-failed', detail: joined.detail };
+  }
+  const outcome = fromIp(joined.packet, joined.frames, opts);
+  if (snapped && (outcome.kind === 'malformed-ip' || outcome.kind === 'packet')) {
+    // The bytes past the snaplen are missing: no verdict about the packet is sound.
+    return { kind: 'capture-truncated', detail: `frame cut to ${frame.capturedLength} of ${frame.originalLength} bytes by the capture's snaplen` };
+  }
+  return outcome;
+}
+
+function fromIp(ip: Buffer, frames: readonly number[], opts: ExtractOptions): FrameOutcome {
+  if (ip[0]! >> 4 === 4) {
+    const h = parseIpv4(ip, 0);
+    if (!h.ok) return { kind: 'malformed-ip', detail: h.detail };
+    return fromTransport(ip, frames, h.src, h.dst, h.protocol, h.payloadOffset, h.payloadOffset + h.payloadLength, opts);
+  }
+  const h = parseIpv6(ip, 0);
+  if (!h.ok) return { kind: 'malformed-ip', detail: h.detail };
+  return fromTransport(ip, frames, h.src, h.dst, h.protocol, h.protocolOffset, h.payloadEnd, opts);
+}
+
+function fromTransport(
+  ip: Buffer, frames: readonly number[], src: string, dst: string, protocol: number, start: number, end: number, opts: ExtractOptions,
+): FrameOutcome {
+  if (protocol === IPPROTO.ESP) {
+    return { kind: 'packet', packet: { kind: 'esp', frames, src, dst, srcPort: null, dstPort: null, payload: ip.subarray(start, end) } };
+  }
+  if (protocol !== IPPROTO.UDP) return { kind: 'other' };
+  const udp = parseUdp(ip, start, end);
+  if (!udp.ok) return { kind: 'malformed-ip', detail: udp.detail };
+  if (opts.udpEncapPorts.has(udp.dstPort) || opts.udpEncapPorts.has(udp.srcPort)) {
+    const payload = ip.subarray(udp.payloadOffset, udp.payloadOffset + udp.payloadLength);
+    return { kind: 'packet', packet: { kind: 'udp-encap', frames, src, dst, srcPort: udp.srcPort, dstPort: udp.dstPort, payload } };
+  }
+  if (udp.dstPort === IKE_PORT || udp.srcPort === IKE_PORT) return { kind: 'ike' };
+  return { kind: 'other' };
+}

@@ -1,0 +1,79 @@
+// The human-readable report: a per-packet table, then the summary by error with the
+// evidence and next step of each kind of drop.
+import { spiHex } from '../wire/bytes.js';
+import type { PacketReport, FrameTally } from './run.js';
+import type { SummaryBuilder } from './summary.js';
+import { renderEvidence } from './report-json.js';
+import { relativeSeconds } from './time.js';
+
+const HEADER = `${'Frame'.padStart(6)}  ${'Time'.padStart(11)}  ${'Source -> Destination'.padEnd(37)}  ${'SPI'.padEnd(10)}  ${'Seq'.padStart(10)}  Verdict`;
+
+export function tableHeader(): string {
+  return `${HEADER}\n${'-'.repeat(HEADER.length + 40)}\n`;
+}
+
+export function tableRow(r: PacketReport, first: { seconds: number; nanoseconds: number }): string {
+  const ends = `${r.src} -> ${r.dst}`;
+  const spi = r.spi === null ? '-' : spiHex(r.spi);
+  const seq = r.seq === null ? '-' : String(r.seq);
+  return `${String(r.frame).padStart(6)}  ${relativeSeconds(r.seconds, r.nanoseconds, first).padStart(11)}  ${ends.padEnd(37)}  ${spi.padEnd(10)}  ${seq.padStart(10)}  ${verdictText(r)}\n`;
+}
+
+function verdictText(r: PacketReport): string {
+  const v = r.verdict;
+  if (v.verdict === 'delivered') return 'delivered';
+  if (v.verdict === 'dummy') return 'delivered (dummy packet, discarded by design)';
+  if (v.verdict !== 'dropped') return v.verdict;
+  const cause = v.diagnosis.cause ?? v.diagnosis.reason;
+  return `DROPPED ${v.kind.name} (${v.kind.code}) ${cause}`;
+}
+
+export function summaryText(s: SummaryBuilder, tally: FrameTally): string {
+  const lines: string[] = [];
+  const espTotal = s.delivered + s.dummy + s.dropped;
+  lines.push('', `Summary: ${espTotal} ESP packet${espTotal === 1 ? '' : 's'} in ${tally.frames} frame${tally.frames === 1 ? '' : 's'}`);
+  lines.push(`  delivered   ${String(s.delivered + s.dummy).padStart(8)}${s.dummy > 0 ? `  (${s.dummy} of them dummy packets, next header 59)` : ''}`);
+  lines.push(`  dropped     ${String(s.dropped).padStart(8)}`);
+  const groups = s.sortedGroups();
+  let lastCode = -1;
+  for (const g of groups) {
+    if (g.kind.code !== lastCode) {
+      const total = groups.filter((x) => x.kind.code === g.kind.code).reduce((n, x) => n + x.count, 0);
+      lines.push('', `${g.kind.name} (${g.kind.code}, ${g.kind.hex})  ${total} packet${total === 1 ? '' : 's'}`);
+      lastCode = g.kind.code;
+    }
+    lines.push(...groupText(g));
+  }
+  const other = otherFrames(tally);
+  if (other.length > 0) lines.push('', 'Frames without an ESP verdict:', ...other.map((o) => `  ${o}`));
+  lines.push('');
+  return lines.join('\n');
+}
+
+function groupText(g: ReturnType<SummaryBuilder['sortedGroups']>[number]): string[] {
+  const spis = [...g.spis].slice(0, 6).map(spiHex).join(', ') + (g.spis.size > 6 ? ', ...' : '');
+  const frames = g.frames.join(', ') + (g.count > g.frames.length ? ', ...' : '');
+  const evidence = Object.entries(renderEvidence(g.example.evidence))
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k}=${String(v)}`).join('  ');
+  return [
+    `  ${g.cause ?? g.reason}: ${g.count} packet${g.count === 1 ? '' : 's'}  [${g.kind.linuxCounter}, stage ${g.kind.stage}]`,
+    `    SPI ${spis || '-'}; frames ${frames}`,
+    `    why:      ${g.example.summary} (frame ${g.exampleFrame})`,
+    `    evidence: ${evidence}`,
+    `    next:     ${g.example.nextStep}`,
+  ];
+}
+
+function otherFrames(t: FrameTally): string[] {
+  const out: string[] = [];
+  if (t.ike > 0) out.push(`${t.ike} IKE message${t.ike === 1 ? '' : 's'} (UDP 500, or 4500 with the non-ESP marker)`);
+  if (t.keepalive > 0) out.push(`${t.keepalive} NAT-keepalive${t.keepalive === 1 ? '' : 's'} (RFC 3948)`);
+  if (t.fragmentsPending > 0) out.push(`${t.fragmentsPending} IP fragment${t.fragmentsPending === 1 ? '' : 's'} reassembled (each packet is reported at its last fragment)`);
+  if (t.fragmentFailures > 0) out.push(`${t.fragmentFailures} IP fragment${t.fragmentFailures === 1 ? '' : 's'} that could not be reassembled`);
+  if (t.captureTruncated > 0) out.push(`${t.captureTruncated} frame${t.captureTruncated === 1 ? '' : 's'} cut short by the capture's snaplen (no verdict possible; capture with -s 0)`);
+  if (t.notIp > 0) out.push(`${t.notIp} non-IP frame${t.notIp === 1 ? '' : 's'}`);
+  if (t.malformedIp > 0) out.push(`${t.malformedIp} malformed IP packet${t.malformedIp === 1 ? '' : 's'}`);
+  if (t.other > 0) out.push(`${t.other} other IP packet${t.other === 1 ? '' : 's'} (not ESP, not on an ESP-in-UDP port)`);
+  return out;
+}

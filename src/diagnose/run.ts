@@ -1,0 +1,109 @@
+// Offline diagnosis: every ESP packet of a capture goes through the same inbound engine as
+// live traffic, in capture order, with the capture's timestamps as the clock.
+import { FragmentReassembler } from '../packet/reassembly.js';
+import { u32 } from '../wire/bytes.js';
+import type { InboundContext } from '../datapath/inbound.js';
+import { createInboundContext, processEsp, processUdpDatagram } from '../datapath/inbound.js';
+import type { CaptureFrame, CaptureReader } from '../io/capture/frame.js';
+import type { Verdict } from '../verdict/verdict.js';
+import type { FrameOutcome, WirePacket } from './extract.js';
+import { extractFrame } from './extract.js';
+import type { Keyring } from './keyring.js';
+
+/** One judged ESP packet. */
+export interface PacketReport {
+  readonly frame: number;
+  /** All frames that carried it (fragments), ascending. */
+  readonly frames: readonly number[];
+  readonly seconds: number;
+  readonly nanoseconds: number;
+  readonly src: string;
+  readonly dst: string;
+  readonly srcPort: number | null;
+  readonly dstPort: number | null;
+  readonly encapsulated: boolean;
+  /** SPI and sequence number from the ESP header; null when the packet is too short to have them. */
+  readonly spi: number | null;
+  readonly seq: number | null;
+  /** Never 'ike' or 'keepalive': those are tallied, not reported. */
+  readonly verdict: Verdict;
+}
+
+export interface FrameTally {
+  frames: number;
+  espPackets: number;
+  ike: number;
+  keepalive: number;
+  fragmentsPending: number;
+  fragmentFailures: number;
+  captureTruncated: number;
+  notIp: number;
+  malformedIp: number;
+  other: number;
+}
+
+export interface DiagnoseRunOptions {
+  readonly udpEncapPorts: ReadonlySet<number>;
+  /** Called with every judged ESP packet, in capture order. */
+  readonly onPacket: (report: PacketReport) => void;
+  /** Called every `progressEvery` frames. */
+  readonly onProgress?: (reader: CaptureReader) => void;
+  readonly progressEvery?: number;
+}
+
+export interface DiagnoseRunResult {
+  readonly tally: FrameTally;
+  readonly context: InboundContext;
+}
+
+export function diagnoseCapture(reader: CaptureReader, keyring: Keyring, opts: DiagnoseRunOptions): DiagnoseRunResult {
+  const ctx = createInboundContext(keyring.sad, null, { inferSaShape: true });
+  const reassembler = new FragmentReassembler();
+  const tally: FrameTally = { frames: 0, espPackets: 0, ike: 0, keepalive: 0, fragmentsPending: 0, fragmentFailures: 0, captureTruncated: 0, notIp: 0, malformedIp: 0, other: 0 };
+  const every = opts.progressEvery ?? 4096;
+  for (let frame = reader.next(); frame !== null; frame = reader.next()) {
+    tally.frames++;
+    const outcome = extractFrame(frame, reassembler, { udpEncapPorts: opts.udpEncapPorts });
+    const report = judge(ctx, keyring, frame, outcome, tally);
+    if (report !== null) {
+      tally.espPackets++;
+      opts.onPacket(report);
+    }
+    if (opts.onProgress && tally.frames % every === 0) opts.onProgress(reader);
+  }
+  return { tally, context: ctx };
+}
+
+function judge(ctx: InboundContext, keyring: Keyring, frame: CaptureFrame, outcome: FrameOutcome, tally: FrameTally): PacketReport | null {
+  switch (outcome.kind) {
+    case 'packet': return judgePacket(ctx, keyring, frame, outcome.packet, tally);
+    case 'ike': tally.ike++; return null;
+    case 'fragment-pending': tally.fragmentsPending++; return null;
+    case 'fragment-failed': tally.fragmentFailures++; return null;
+    case 'capture-truncated': tally.captureTruncated++; return null;
+    case 'not-ip': tally.notIp++; return null;
+    case 'malformed-ip': tally.malformedIp++; return null;
+    case 'other': tally.other++; return null;
+  }
+}
+
+function judgePacket(ctx: InboundContext, keyring: Keyring, frame: CaptureFrame, p: WirePacket, tally: FrameTally): PacketReport | null {
+  const now = frame.timestampMs;
+  const esp = p.payload;
+  const hasHeader = esp.length >= 8 && !(p.kind === 'udp-encap' && isNonEsp(esp));
+  if (hasHeader) keyring.prepare(u32(esp, 0), p.src, p.dst, now);
+  const meta = { src: p.src, dst: p.dst, srcPort: p.srcPort, dstPort: p.dstPort, encapsulated: p.kind === 'udp-encap' };
+  const verdict = p.kind === 'udp-encap' ? processUdpDatagram(ctx, esp, meta, now) : processEsp(ctx, esp, meta, now);
+  if (verdict.verdict === 'ike') { tally.ike++; return null; }
+  if (verdict.verdict === 'keepalive') { tally.keepalive++; return null; }
+  return {
+    frame: frame.number, frames: p.frames, seconds: frame.seconds, nanoseconds: frame.nanoseconds,
+    src: p.src, dst: p.dst, srcPort: p.srcPort, dstPort: p.dstPort, encapsulated: meta.encapsulated,
+    spi: hasHeader ? u32(esp, 0) : null, seq: hasHeader ? u32(esp, 4) : null, verdict,
+  };
+}
+
+/** RFC 3948: a zero first word (IKE marker) or a single 0xFF byte (keepalive). */
+function isNonEsp(payload: Buffer): boolean {
+  return (payload[0]! | payload[1]! | payload[2]! | payload[3]!) === 0;
+}

@@ -1,0 +1,131 @@
+// Combined-mode encryption (RFC 4303 3.2.3): AES-GCM (RFC 4106) and ChaCha20-Poly1305
+// (RFC 7634), both with the same ESP shape: key material = key || 4-byte salt, an 8-byte IV on
+// the wire, nonce = salt || IV (RFC 4106 4, RFC 7634 2), AAD = SPI || sequence number, or
+// SPI || seq-hi || seq-lo with ESN (RFC 4106 5, RFC 7634 2.1), ICV = the tag.
+import type { CipherGCMTypes, KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
+import { writeU32 } from '../../wire/bytes.js';
+import type { EspTransformOps } from './ops.js';
+import { copySmall, ESP_HEADER_LENGTH } from './ops.js';
+
+const SALT_LENGTH = 4;
+const IV_LENGTH = 8;
+const CT_OFFSET = ESP_HEADER_LENGTH + IV_LENGTH;
+
+/** The minimal cipher surface shared by node's GCM and ChaCha20-Poly1305 objects. */
+interface AeadCipher {
+  setAAD(data: Uint8Array): unknown;
+  update(data: Uint8Array): Buffer;
+  final(): Buffer;
+  getAuthTag(): Buffer;
+}
+interface AeadDecipher {
+  setAAD(data: Uint8Array): unknown;
+  setAuthTag(tag: Uint8Array): unknown;
+  update(data: Uint8Array): Buffer;
+  final(): Buffer;
+}
+
+/** 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm', or 'chacha20-poly1305'. */
+export type AeadAlgorithm = CipherGCMTypes | 'chacha20-poly1305';
+
+/** Per-SA key, salt and scratch for one AEAD; `nonce` starts with the salt, the IV is copied in. */
+export class AeadKey {
+  private readonly nonce: Buffer;
+  private readonly key: KeyObject;
+  private readonly options: { readonly authTagLength: number };
+  private readonly chacha: boolean;
+
+  /** keyMaterial = key || salt; the caller has checked its length. */
+  constructor(private readonly algorithm: AeadAlgorithm, keyMaterial: Uint8Array, tagLength: number) {
+    const keyLength = keyMaterial.length - SALT_LENGTH;
+    this.key = createSecretKey(keyMaterial.subarray(0, keyLength));
+    this.nonce = Buffer.alloc(SALT_LENGTH + IV_LENGTH);
+    this.nonce.set(keyMaterial.subarray(keyLength), 0);
+    this.options = Object.freeze({ authTagLength: tagLength });
+    this.chacha = algorithm === 'chacha20-poly1305';
+  }
+
+  /** Copies the 8-byte IV at packet[8..16) after the salt: node copies the nonce on init. */
+  private loadIv(packet: Buffer): Buffer {
+    copySmall(packet, ESP_HEADER_LENGTH, this.nonce, SALT_LENGTH, IV_LENGTH);
+    return this.nonce;
+  }
+
+  // The casts: @types/node declares ChaCha20-Poly1305's setAAD options as required, but node
+  // reads them for CCM only (node docs, cipher.setAAD), so the GCM-shaped surface is accurate.
+  cipher(packet: Buffer): AeadCipher {
+    const iv = this.loadIv(packet);
+    if (this.chacha) return createCipheriv('chacha20-poly1305', this.key, iv, this.options) as unknown as AeadCipher;
+    return createCipheriv(this.algorithm as CipherGCMTypes, this.key, iv, this.options);
+  }
+
+  decipher(packet: Buffer): AeadDecipher {
+    const iv = this.loadIv(packet);
+    if (this.chacha) return createDecipheriv('chacha20-poly1305', this.key, iv, this.options) as unknown as AeadDecipher;
+    return createDecipheriv(this.algorithm as CipherGCMTypes, this.key, iv, this.options);
+  }
+}
+
+/**
+ * The authenticated header, copied into per-SA scratch (cheaper than a view per packet):
+ * SPI || seq, or SPI || seq-hi || seq-lo with ESN (RFC 4106 5, RFC 4543 3, RFC 7634 2.1).
+ */
+export class EsnHeader {
+  private readonly plain = Buffer.alloc(8);
+  private readonly extended = Buffer.alloc(12);
+
+  of(packet: Buffer, esn: boolean, seqHi: number): Buffer {
+    if (!esn) {
+      copySmall(packet, 0, this.plain, 0, 8);
+      return this.plain;
+    }
+    copySmall(packet, 0, this.extended, 0, 4);
+    writeU32(this.extended, 4, seqHi);
+    copySmall(packet, 4, this.extended, 8, 4);
+    return this.extended;
+  }
+}
+
+/** AES-GCM with an 8, 12 or 16-byte ICV, or ChaCha20-Poly1305 (16). */
+export class AeadTransform implements EspTransformOps {
+  readonly ivLength = IV_LENGTH;
+  readonly alignment = 4; // stream-like: only RFC 4303 2.4's 4-byte alignment
+  readonly aead = true;
+  readonly ivSource = 'sequence';
+  readonly minCiphertext = 2;
+  readonly clearText = false;
+  private readonly key: AeadKey;
+  private readonly header = new EsnHeader();
+  /** The received tag, copied out of the packet (node copies it again in setAuthTag). */
+  private readonly tag: Buffer;
+
+  constructor(algorithm: AeadAlgorithm, keyMaterial: Uint8Array, readonly icvLength: number) {
+    this.key = new AeadKey(algorithm, keyMaterial, icvLength);
+    this.tag = Buffer.alloc(icvLength);
+  }
+
+  seal(packet: Buffer, plaintextLength: number, esn: boolean, seqHi: number): void {
+    const end = CT_OFFSET + plaintextLength;
+    const c = this.key.cipher(packet);
+    c.setAAD(this.header.of(packet, esn, seqHi));
+    packet.set(c.update(packet.subarray(CT_OFFSET, end)), CT_OFFSET); // ciphertext over plaintext
+    c.final();
+    packet.set(c.getAuthTag(), end);
+  }
+
+  open(packet: Buffer, ciphertextLength: number, esn: boolean, seqHi: number): Buffer | null {
+    const icvOffset = CT_OFFSET + ciphertextLength;
+    const d = this.key.decipher(packet);
+    d.setAAD(this.header.of(packet, esn, seqHi));
+    copySmall(packet, icvOffset, this.tag, 0, this.icvLength);
+    d.setAuthTag(this.tag);
+    const plaintext = d.update(packet.subarray(CT_OFFSET, icvOffset));
+    try {
+      d.final(); // RFC 4106 / RFC 7634: the tag is checked here
+    } catch {
+      return null;
+    }
+    return plaintext;
+  }
+}

@@ -1,0 +1,60 @@
+// AES-GMAC in ESP (RFC 4543, ENCR_NULL_AUTH_AES_GMAC): NULL encryption with GMAC integrity.
+// RFC 4543 3 (reviewed in draft-mcgrew-gcm-test-01 3): nonce = salt || IV, plaintext = {} and
+// AAD = SPI || sequence number (SPI || seq-hi || seq-lo with ESN) || IV ||
+// payload || padding || pad length || next header, all carried in clear; ICV = 16-byte tag.
+import { EsnHeader, AeadKey } from './aead.js';
+import type { AeadAlgorithm } from './aead.js';
+import type { EspTransformOps } from './ops.js';
+import { ESP_HEADER_LENGTH } from './ops.js';
+
+const IV_LENGTH = 8;
+const PT_OFFSET = ESP_HEADER_LENGTH + IV_LENGTH;
+const TAG_LENGTH = 16; // RFC 4543 3: the full 16-octet tag
+
+export class GmacTransform implements EspTransformOps {
+  readonly ivLength = IV_LENGTH;
+  readonly icvLength = TAG_LENGTH;
+  readonly alignment = 4;
+  readonly aead = true;
+  readonly ivSource = 'sequence'; // RFC 4543 3: the IV must not repeat for a key; the counter does not
+  readonly minCiphertext = 2;
+  readonly clearText = true;
+  private readonly key: AeadKey;
+  private readonly header = new EsnHeader();
+
+  /** keyMaterial = AES key || salt; algorithm is the matching aes-*-gcm. */
+  constructor(algorithm: AeadAlgorithm, keyMaterial: Uint8Array) {
+    this.key = new AeadKey(algorithm, keyMaterial, TAG_LENGTH);
+  }
+
+  /** Everything before the ICV is AAD; with ESN the header part is rebuilt with seq-hi. */
+  private authenticate(c: { setAAD(data: Uint8Array): unknown }, packet: Buffer, end: number, esn: boolean, seqHi: number): void {
+    if (esn) {
+      c.setAAD(this.header.of(packet, true, seqHi));
+      c.setAAD(packet.subarray(ESP_HEADER_LENGTH, end));
+    } else {
+      c.setAAD(packet.subarray(0, end));
+    }
+  }
+
+  seal(packet: Buffer, plaintextLength: number, esn: boolean, seqHi: number): void {
+    const end = PT_OFFSET + plaintextLength;
+    const c = this.key.cipher(packet);
+    this.authenticate(c, packet, end, esn, seqHi);
+    c.final();
+    packet.set(c.getAuthTag(), end);
+  }
+
+  open(packet: Buffer, ciphertextLength: number, esn: boolean, seqHi: number): Buffer | null {
+    const end = PT_OFFSET + ciphertextLength;
+    const d = this.key.decipher(packet);
+    this.authenticate(d, packet, end, esn, seqHi);
+    d.setAuthTag(packet.subarray(end, end + TAG_LENGTH));
+    try {
+      d.final();
+    } catch {
+      return null;
+    }
+    return packet; // clear text: the plaintext is packet[16, end)
+  }
+}

@@ -1,0 +1,143 @@
+// Encryption with separate integrity (RFC 4303 3.2.2): AES-CBC (RFC 3602), AES-CTR (RFC 3686)
+// or NULL (RFC 2410), each with an HMAC. The ICV covers SPI || seq || IV || ciphertext
+// (|| seq-hi with ESN, RFC 4303 3.3.2.1) and is checked before decrypting (RFC 4303 3.4.4).
+import type { KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
+import type { HmacIcv } from './integrity.js';
+import type { EspTransformOps } from './ops.js';
+import { copySmall, ESP_HEADER_LENGTH } from './ops.js';
+
+/** The encryption half: turns staged plaintext into ciphertext in the packet, and back. */
+export interface Encryption {
+  readonly ivLength: number;
+  readonly alignment: number;
+  readonly ivSource: EspTransformOps['ivSource'];
+  readonly minCiphertext: number;
+  readonly clearText: boolean;
+  /** Replaces the plaintext at packet[8 + ivLength, + length) by its ciphertext. */
+  encrypt(packet: Buffer, length: number): void;
+  /** Plaintext of packet[8 + ivLength, + length); `packet` itself for clear text (NULL). */
+  decrypt(packet: Buffer, length: number): Buffer;
+}
+
+/** AES-CBC, RFC 3602: 16-byte random IV, blocks of 16, no cipher padding (ESP pads). */
+export class CbcEncryption implements Encryption {
+  readonly ivLength = 16;
+  readonly alignment = 16; // RFC 3602: the plaintext is padded to the 16-byte AES block
+  readonly ivSource = 'random'; // RFC 3602: the IV MUST be random and unpredictable
+  readonly minCiphertext = 16;
+  readonly clearText = false;
+  private readonly name: string;
+  private readonly key: KeyObject;
+  /** The packet's IV, copied into scratch (node copies it again on init). */
+  private readonly iv = Buffer.alloc(16);
+
+  constructor(keyBits: number, key: Uint8Array) {
+    this.name = `aes-${keyBits}-cbc`;
+    this.key = createSecretKey(key);
+  }
+
+  private ivOf(packet: Buffer): Buffer {
+    copySmall(packet, ESP_HEADER_LENGTH, this.iv, 0, 16);
+    return this.iv;
+  }
+
+  encrypt(packet: Buffer, length: number): void {
+    const start = ESP_HEADER_LENGTH + 16;
+    const c = createCipheriv(this.name, this.key, this.ivOf(packet)).setAutoPadding(false);
+    packet.set(c.update(packet.subarray(start, start + length)), start);
+    c.final();
+  }
+
+  decrypt(packet: Buffer, length: number): Buffer {
+    const start = ESP_HEADER_LENGTH + 16;
+    const d = createDecipheriv(this.name, this.key, this.ivOf(packet)).setAutoPadding(false);
+    return d.update(packet.subarray(start, start + length)); // whole blocks: final() adds nothing
+  }
+}
+
+/** AES-CTR, RFC 3686: key material = key || 4-byte nonce; counter block = nonce || IV || 1. */
+export class CtrEncryption implements Encryption {
+  readonly ivLength = 8;
+  readonly alignment = 4;
+  readonly ivSource = 'sequence'; // RFC 3686: the IV must be unique for the key; the counter is
+  readonly minCiphertext = 2;
+  readonly clearText = false;
+  private readonly name: string;
+  private readonly key: KeyObject;
+  /** RFC 3686 4: nonce (4) || IV (8) || block counter (4) starting at 1; node copies it on init. */
+  private readonly counterBlock = Buffer.alloc(16);
+
+  /** keyMaterial = AES key || nonce; the caller has checked its length. */
+  constructor(keyBits: number, keyMaterial: Uint8Array) {
+    this.name = `aes-${keyBits}-ctr`;
+    this.key = createSecretKey(keyMaterial.subarray(0, keyBits / 8));
+    this.counterBlock.set(keyMaterial.subarray(keyBits / 8), 0);
+    this.counterBlock[15] = 1;
+  }
+
+  private counter(packet: Buffer): Buffer {
+    copySmall(packet, ESP_HEADER_LENGTH, this.counterBlock, 4, 8);
+    return this.counterBlock;
+  }
+
+  encrypt(packet: Buffer, length: number): void {
+    const start = ESP_HEADER_LENGTH + 8;
+    const c = createCipheriv(this.name, this.key, this.counter(packet));
+    packet.set(c.update(packet.subarray(start, start + length)), start);
+  }
+
+  decrypt(packet: Buffer, length: number): Buffer {
+    const start = ESP_HEADER_LENGTH + 8;
+    return createDecipheriv(this.name, this.key, this.counter(packet)).update(packet.subarray(start, start + length));
+  }
+}
+
+/** NULL encryption, RFC 2410: no IV, block size 1 (so RFC 4303 2.4's 4-byte alignment), clear text. */
+export class NullEncryption implements Encryption {
+  readonly ivLength = 0;
+  readonly alignment = 4;
+  readonly ivSource = 'none';
+  readonly minCiphertext = 2;
+  readonly clearText = true;
+
+  encrypt(): void {
+    // RFC 2410: the ciphertext is the plaintext, already in place.
+  }
+
+  decrypt(packet: Buffer): Buffer {
+    return packet; // RFC 2410: NULL changes nothing; the plaintext is packet[8, 8 + length)
+  }
+}
+
+/** Encrypt-then-MAC: RFC 4303 3.3.2.1 (outbound) and 3.4.4 (inbound, ICV first). */
+export class SeparateTransform implements EspTransformOps {
+  readonly ivLength: number;
+  readonly icvLength: number;
+  readonly alignment: number;
+  readonly aead = false;
+  readonly ivSource: EspTransformOps['ivSource'];
+  readonly minCiphertext: number;
+  readonly clearText: boolean;
+
+  constructor(private readonly encryption: Encryption, private readonly integrity: HmacIcv) {
+    this.ivLength = encryption.ivLength;
+    this.icvLength = integrity.icvLength;
+    this.alignment = encryption.alignment;
+    this.ivSource = encryption.ivSource;
+    this.minCiphertext = encryption.minCiphertext;
+    this.clearText = encryption.clearText;
+  }
+
+  seal(packet: Buffer, plaintextLength: number, esn: boolean, seqHi: number): void {
+    this.encryption.encrypt(packet, plaintextLength);
+    const icvOffset = ESP_HEADER_LENGTH + this.ivLength + plaintextLength;
+    this.integrity.sign(packet.subarray(0, icvOffset), esn, seqHi, packet, icvOffset);
+  }
+
+  open(packet: Buffer, ciphertextLength: number, esn: boolean, seqHi: number): Buffer | null {
+    const icvOffset = ESP_HEADER_LENGTH + this.ivLength + ciphertextLength;
+    if (!this.integrity.verify(packet.subarray(0, icvOffset), esn, seqHi, packet, icvOffset)) return null;
+    return this.encryption.decrypt(packet, ciphertextLength);
+  }
+}

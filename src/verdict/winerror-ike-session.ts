@@ -1,0 +1,392 @@
+// Windows IKE/AuthIP codes 13869-13909, in our own words: algorithm and identity checks, SA life
+// events (expiry, dead peer, limits), configuration payload and authorization results, and the
+// END markers of the block.
+import type { WinSpec } from './catalog-types.js';
+import { capture, ipsecTs, linux, strongswan, windows } from './catalog-types.js';
+import { IKE_LIST, SA_LIST, explainCmd } from './cli-hints.js';
+import { CRYPTO_SETS, IKE_AUDIT, RASCLIENT, SWAN_LOG, WFP_NETEVENTS, WINDOWS_SAS, helpmsg, ikeLog, windowsOnly } from './winerror-checks.js';
+
+const CERT_DUMP = windows('certutil -dump <certificate.cer> (or openssl x509 -noout -text on Linux): algorithms, key length, extensions, issuer');
+const AUTHZ = windows(
+  'netsh advfirewall show global (IPsec authorization: which computers and users may use tunnel and transport mode) ' +
+    'and Get-NetFirewallSecurityFilter (RemoteMachine / RemoteUser conditions of firewall rules)',
+);
+
+function marker(code: number, name: string, what: string): WinSpec {
+  return {
+    code,
+    name,
+    layer: 'ike',
+    kind: 'range-marker',
+    meaning: `Not an error: ${what} Windows compares negotiation results with these bounds; the code itself is never a result.`,
+    causes: ['A tool printing the range bound instead of a real status, or a corrupted value'],
+    checks: [windows(`net helpmsg ${code} prints only the symbol name: the code has no message of its own`), ipsecTs(`${explainCmd(13801)}: the real IKE negotiation results lie between the bounds`)],
+  };
+}
+
+export const IKE_SESSION_CODES: readonly WinSpec[] = [
+  {
+    code: 13869,
+    name: 'ERROR_IPSEC_IKE_UNSUPPORTED_ID',
+    layer: 'ike',
+    meaning: 'The peer presented an identity of a type this side does not support, or cannot match against its policy.',
+    causes: ['An ID type the receiver does not handle (for example a key ID where a distinguished name or FQDN is expected)', 'An identity that differs from the one configured for the peer (IP address versus FQDN)'],
+    checks: [strongswan('local.id and remote.id in swanctl.conf; the charon log shows the identities received'), IKE_AUDIT, ikeLog('the IDi / IDr payloads and the configured identities')],
+    ikev2Notify: ['AUTHENTICATION_FAILED'],
+  },
+  {
+    code: 13870,
+    name: 'ERROR_IPSEC_IKE_INVALID_HASH',
+    layer: 'ike',
+    meaning:
+      'Hash verification failed: the hash that authenticates the exchange does not match. In IKEv1 with a ' +
+      'pre-shared key this means the keys differ; the IKEv2 equivalent is an AUTH payload that does not verify.',
+    causes: ['Different pre-shared keys', 'Identities that select different keys on the two sides', 'A message modified on the way'],
+    checks: [IKE_AUDIT, SWAN_LOG, ikeLog('the IKE_AUTH exchange and which side refused the AUTH value')],
+    ikev2Notify: ['AUTHENTICATION_FAILED'],
+  },
+  {
+    code: 13871,
+    name: 'ERROR_IPSEC_IKE_INVALID_HASH_ALG',
+    layer: 'ike',
+    meaning: 'The hash (integrity or PRF) algorithm proposed or used is not supported or not allowed here.',
+    causes: ['An algorithm disabled by policy (for example MD5 or SHA-1)', 'An algorithm this implementation does not know'],
+    checks: [CRYPTO_SETS, strongswan('proposals= / esp_proposals= in swanctl.conf; swanctl --list-algs lists what charon supports'), ikeLog('the integrity and PRF transforms offered')],
+    ikev2Notify: ['NO_PROPOSAL_CHOSEN'],
+  },
+  {
+    code: 13872,
+    name: 'ERROR_IPSEC_IKE_INVALID_HASH_SIZE',
+    layer: 'ike',
+    meaning: 'A hash value has a different length than the negotiated algorithm produces.',
+    causes: ['Different truncation lengths configured for the same algorithm', 'A corrupted or truncated payload'],
+    checks: [capture('tshark -r <capture> -Y isakmp -V: the length of the hash or AUTH data'), IKE_AUDIT, SWAN_LOG],
+  },
+  {
+    code: 13873,
+    name: 'ERROR_IPSEC_IKE_INVALID_ENCRYPT_ALG',
+    layer: 'ike',
+    meaning: 'The encryption algorithm proposed or used is not supported or not allowed here.',
+    causes: ['An algorithm disabled by policy (DES, 3DES)', 'A key length the implementation does not support', 'An AEAD cipher (AES-GCM) offered where the other side supports only classic ciphers for IKE'],
+    checks: [CRYPTO_SETS, strongswan('swanctl --list-algs and the proposals in swanctl.conf'), ikeLog('the encryption transforms offered')],
+    ikev2Notify: ['NO_PROPOSAL_CHOSEN'],
+  },
+  {
+    code: 13874,
+    name: 'ERROR_IPSEC_IKE_INVALID_AUTH_ALG',
+    layer: 'ike',
+    meaning: 'The authentication method or algorithm used by the peer is not supported or not allowed.',
+    causes: ['A signature scheme the other side does not support (RFC 7427 digital signatures versus plain RSA)', 'An EAP method the server does not offer', 'Pre-shared key authentication where only certificates are allowed'],
+    checks: [windows('Get-NetIPsecPhase1AuthSet and Get-NetIPsecPhase2AuthSet: the authentication methods allowed'), strongswan('auth = pubkey | psk | eap-... in the local and remote sections of swanctl.conf'), ikeLog('the AUTH method of the refused message')],
+    ikev2Notify: ['AUTHENTICATION_FAILED'],
+  },
+  {
+    code: 13875,
+    name: 'ERROR_IPSEC_IKE_INVALID_SIG',
+    layer: 'ike',
+    meaning: 'A certificate\'s own signature (by its issuer) does not verify, so the certificate cannot be trusted.',
+    causes: ['A damaged certificate', 'A certificate checked against the wrong issuer (two CAs with the same name)', 'A signature algorithm this side does not accept (for example SHA-1 based or RSASSA-PSS where unsupported)'],
+    checks: [CERT_DUMP, windows('certutil -verify <certificate.cer>: builds and checks the chain'), linux('openssl verify -CAfile <ca.pem> <certificate.pem>')],
+    ikev2Notify: ['AUTHENTICATION_FAILED'],
+  },
+  {
+    code: 13876,
+    name: 'ERROR_IPSEC_IKE_LOAD_FAILED',
+    layer: 'ike',
+    meaning: 'The IKE service failed to load something it needs (its policy or one of its components).',
+    causes: ['A service it depends on is not running', 'Damaged policy or system files'],
+    checks: [windows('Get-Service IKEEXT, BFE, PolicyAgent: all three must be running'), windows('System event log entries from IKEEXT and BFE at service start'), helpmsg(13876)],
+  },
+  {
+    code: 13877,
+    name: 'ERROR_IPSEC_IKE_RPC_DELETE',
+    layer: 'ike',
+    kind: 'status',
+    meaning: 'The SA was deleted on request through the management interface, for example by an administrator.',
+    causes: ['Remove-NetIPsecMainModeSA / Remove-NetIPsecQuickModeSA, netsh, or a management tool deleting SAs'],
+    checks: [WINDOWS_SAS, ipsecTs(`${SA_LIST}: ipsec-ts records operator deletions as cause deleted (locally, by the operator)`)],
+  },
+  {
+    code: 13878,
+    name: 'ERROR_IPSEC_IKE_BENIGN_REINIT',
+    layer: 'ike',
+    kind: 'status',
+    meaning: 'A temporary state the IKE service creates while it reinitialises; not a real failure.',
+    causes: ['Normal internal processing of the IKE service'],
+    checks: [helpmsg(13878), windowsOnly('this internal reinitialisation state')],
+  },
+  {
+    code: 13879,
+    name: 'ERROR_IPSEC_IKE_INVALID_RESPONDER_LIFETIME_NOTIFY',
+    layer: 'ike',
+    meaning:
+      'IKEv1 only: the peer answered with a RESPONDER-LIFETIME notify whose lifetime is below the minimum ' +
+      'Windows accepts. IKEv2 has no such notify: each side enforces its own lifetimes (RFC 7296 2.8).',
+    causes: ['A peer configured with very short SA lifetimes'],
+    checks: [IKE_AUDIT, windows('Get-NetIPsecQuickModeCryptoSet: MaxMinutes and MaxKiloBytes of the proposals'), ipsecTs('ipsec-ts speaks IKEv2 only; it never reports this code')],
+  },
+  {
+    code: 13880,
+    name: 'ERROR_IPSEC_IKE_INVALID_MAJOR_VERSION',
+    layer: 'ike',
+    meaning: 'The receiver cannot handle the IKE version in the message header: one side speaks IKEv1 and the other IKEv2 only.',
+    causes: ['A peer configured for IKEv1 talking to an IKEv2-only responder, or the reverse', 'A corrupted header'],
+    checks: [capture('tshark -r <capture> -Y isakmp -T fields -e isakmp.version: the version each side sends'), strongswan('version = 1 | 2 (0 = both) in the swanctl.conf connection'), ikeLog('the version of the refused message')],
+    ikev2Notify: ['INVALID_MAJOR_VERSION'],
+  },
+  {
+    code: 13881,
+    name: 'ERROR_IPSEC_IKE_INVALID_CERT_KEYLEN',
+    layer: 'ike',
+    meaning: 'The key in a certificate is shorter than the configured security requirements allow.',
+    causes: ['An old certificate with a short key (for example RSA 1024) where a longer one is required'],
+    checks: [CERT_DUMP, IKE_AUDIT],
+  },
+  {
+    code: 13882,
+    name: 'ERROR_IPSEC_IKE_MM_LIMIT',
+    layer: 'ike',
+    meaning: 'The maximum number of established main mode (IKE) SAs with this peer is reached, so another one was refused.',
+    causes: ['Repeated new IKE SAs without the old ones being deleted (a peer that reconnects in a loop)', 'Duplicate IKE SAs after simultaneous initiation from both sides'],
+    checks: [WINDOWS_SAS, strongswan('swanctl --list-sas: several IKE SAs to the same peer; unique = replace in swanctl.conf keeps one'), ipsecTs(`${IKE_LIST}: IKE SAs per peer`)],
+  },
+  {
+    code: 13883,
+    name: 'ERROR_IPSEC_IKE_NEGOTIATION_DISABLED',
+    layer: 'ike',
+    meaning: 'The policy IKE received disables negotiation for this traffic, so no SA is negotiated.',
+    causes: ['A rule that exempts the traffic (no authentication) where protection was expected', 'A keying module disabled by policy'],
+    checks: [windows('Get-NetIPsecRule: the rule matching this traffic and its InboundSecurity / OutboundSecurity'), IKE_AUDIT],
+  },
+  {
+    code: 13884,
+    name: 'ERROR_IPSEC_IKE_QM_LIMIT',
+    layer: 'ike',
+    kind: 'status',
+    meaning: 'The number of quick mode SAs allowed under one main mode SA is reached, so a new main mode is negotiated. Normal operation.',
+    causes: ['Many quick mode SAs (many flows or rekeys) under one main mode SA'],
+    checks: [
+      windows('netsh advfirewall show global: the main mode key lifetime is given in minutes and in sessions; the sessions value is the number of quick modes allowed per main mode'),
+      WINDOWS_SAS,
+    ],
+  },
+  {
+    code: 13885,
+    name: 'ERROR_IPSEC_IKE_MM_EXPIRED',
+    layer: 'ike',
+    kind: 'status',
+    meaning: 'The main mode (IKE) SA ended: its lifetime expired, or the peer deleted it.',
+    causes: ['Normal expiry of the IKE SA lifetime', 'A DELETE for the IKE SA sent by the peer'],
+    checks: [WINDOWS_SAS, SWAN_LOG, ikeLog('the IKE SA rekey or DELETE')],
+  },
+  {
+    code: 13886,
+    name: 'ERROR_IPSEC_IKE_PEER_MM_ASSUMED_INVALID',
+    layer: 'ike',
+    meaning:
+      'The peer stopped responding, so the main mode (IKE) SA is assumed dead and removed. IKEv2 detects ' +
+      'this with liveness checks: an empty INFORMATIONAL request that gets no answer (RFC 7296 2.4).',
+    causes: ['The peer rebooted or lost its state', 'The path to the peer broke (routing, NAT mapping expired without keepalives)', 'UDP 4500 or 500 now blocked'],
+    checks: [
+      strongswan('dpd_delay in swanctl.conf sets the liveness interval; the charon log shows "retransmit" then "giving up" for the INFORMATIONAL'),
+      ikeLog('the liveness checks sent and unanswered'),
+      ipsecTs(`${explainCmd('deleted')}: SAs removed because the peer was declared dead carry that reason`),
+      WINDOWS_SAS,
+    ],
+  },
+  {
+    code: 13887,
+    name: 'ERROR_IPSEC_IKE_CERT_CHAIN_POLICY_MISMATCH',
+    layer: 'ike',
+    meaning: 'The peer\'s certificate does not chain to the trusted root that the IPsec policy names.',
+    causes: ['The authentication set names a specific CA, and the peer uses a certificate from another one', 'An intermediate CA missing, so the chain stops short of the required root'],
+    checks: [windows('Get-NetIPsecPhase1AuthSet: the CA each certificate method requires'), windows('certutil -verify <peer-certificate.cer>: the chain Windows builds'), SWAN_LOG],
+    ikev2Notify: ['AUTHENTICATION_FAILED'],
+  },
+  {
+    code: 13888,
+    name: 'ERROR_IPSEC_IKE_UNEXPECTED_MESSAGE_ID',
+    layer: 'ike',
+    meaning:
+      'A message arrived with a message ID this side did not expect. IKEv2 numbers requests per direction ' +
+      'and accepts only those inside its window (RFC 7296 2.3); others are dropped or answered with INVALID_MESSAGE_ID.',
+    causes: ['The peers\' message counters got out of step (lost messages, an implementation bug)', 'Old retransmissions arriving late', 'A peer that restarted its counters on an existing IKE SA'],
+    checks: [capture('tshark -r <capture> -Y isakmp -T fields -e frame.time -e isakmp.exchangetype -e isakmp.messageid -e isakmp.flags'), SWAN_LOG, ikeLog('the message IDs sent and received')],
+    ikev2Notify: ['INVALID_MESSAGE_ID'],
+  },
+  {
+    code: 13889,
+    name: 'ERROR_IPSEC_IKE_INVALID_AUTH_PAYLOAD',
+    layer: 'ike',
+    meaning: 'The authentication methods offered by the peer were invalid or unacceptable (AuthIP negotiates the methods to use).',
+    causes: ['No authentication method in common between the authentication sets of the two Windows peers', 'A malformed offer'],
+    checks: [windows('Get-NetIPsecPhase1AuthSet and Get-NetIPsecPhase2AuthSet on both peers'), IKE_AUDIT],
+  },
+  {
+    code: 13890,
+    name: 'ERROR_IPSEC_IKE_DOS_COOKIE_SENT',
+    layer: 'ike',
+    kind: 'status',
+    meaning:
+      'This host, as responder, answered a new negotiation with a cookie challenge instead of creating ' +
+      'state, because it has many half-open negotiations (RFC 7296 2.6). The initiator must repeat its ' +
+      'request with the cookie before any state is kept for it.',
+    causes: ['Many half-open IKE negotiations (a flood, or many clients at once)', 'An initiator that does not return the cookie keeps being challenged'],
+    checks: [capture('tshark -r <capture> -Y isakmp -V: IKE_SA_INIT responses carrying a COOKIE notify'), ikeLog('cookie challenges sent and whether initiators returned them'), WFP_NETEVENTS],
+    ikev2Notify: ['COOKIE'],
+  },
+  {
+    code: 13891,
+    name: 'ERROR_IPSEC_IKE_SHUTTING_DOWN',
+    layer: 'ike',
+    kind: 'status',
+    meaning: 'The IKE service is stopping, so running negotiations were abandoned.',
+    causes: ['Service stop, system shutdown or restart'],
+    checks: [windows('System event log: service control manager entries for IKEEXT'), windows('Get-Service IKEEXT')],
+  },
+  {
+    code: 13892,
+    name: 'ERROR_IPSEC_IKE_CGA_AUTH_FAILED',
+    layer: 'ike',
+    meaning: 'The binding between a Cryptographically Generated Address (CGA, RFC 3972) and the certificate could not be verified.',
+    causes: ['An IPv6 address that was not generated from the key in the certificate', 'CGA parameters that do not match the address'],
+    checks: [IKE_AUDIT, windowsOnly('CGA-based authentication')],
+  },
+  {
+    code: 13893,
+    name: 'ERROR_IPSEC_IKE_PROCESS_ERR_NATOA',
+    layer: 'ike',
+    meaning:
+      'IKEv1 only: IKE could not process a NAT original address (NAT-OA) payload, which carries the ' +
+      'addresses before NAT so transport-mode checksums can be fixed (RFC 3947). IKEv2 has no such payload.',
+    causes: ['A malformed NAT-OA payload', 'A NAT-OA address family the receiver does not expect'],
+    checks: [capture('tshark -r <capture> -Y isakmp -V: the NAT-OA payloads'), IKE_AUDIT, ipsecTs('ipsec-ts speaks IKEv2 only; it never reports this code')],
+  },
+  {
+    code: 13894,
+    name: 'ERROR_IPSEC_IKE_INVALID_MM_FOR_QM',
+    layer: 'ike',
+    meaning:
+      'The main mode (IKE) SA is not good enough for this quick mode: the identity or authentication it ' +
+      'established does not satisfy what the requested IPsec SA requires.',
+    causes: ['A rule for this traffic requires user or second authentication that the existing IKE SA did not perform', 'The IKE SA was authenticated as an identity that may not use these traffic selectors'],
+    checks: [windows('Get-NetIPsecRule and Get-NetIPsecPhase2AuthSet: what the rule for this traffic requires'), IKE_AUDIT],
+  },
+  {
+    code: 13895,
+    name: 'ERROR_IPSEC_IKE_QM_EXPIRED',
+    layer: 'ike',
+    kind: 'status',
+    meaning: 'The IPsec driver expired a quick mode SA (an IPsec SA, a CHILD_SA in IKEv2) because its lifetime ran out.',
+    causes: ['Normal lifetime expiry; a replacement is negotiated if traffic continues', 'No rekey before expiry, when traffic then fails (see 13911)'],
+    checks: [WINDOWS_SAS, ipsecTs(`${explainCmd(13911)}: packets that still arrive on an expired SA`), SWAN_LOG],
+  },
+  {
+    code: 13896,
+    name: 'ERROR_IPSEC_IKE_TOO_MANY_FILTERS',
+    layer: 'ike',
+    meaning: 'The IKE service detected too many filters added dynamically (for example one per peer or per tunnel endpoint) and refused more.',
+    causes: ['Very many peers or dynamic tunnel endpoints', 'Filters not removed when their SAs ended'],
+    checks: [windows('netsh wfp show filters: count the IKEEXT-added filters'), WFP_NETEVENTS],
+  },
+  marker(13897, 'ERROR_IPSEC_IKE_NEG_STATUS_END', 'the upper bound of the original block of IKE negotiation results (13800 to 13897).'),
+  {
+    code: 13898,
+    name: 'ERROR_IPSEC_IKE_KILL_DUMMY_NAP_TUNNEL',
+    layer: 'ike',
+    kind: 'status',
+    meaning: 'Network Access Protection (NAP) reauthentication succeeded, so the temporary NAP IKEv2 tunnel is deleted. NAP is a deprecated Windows feature.',
+    causes: ['Normal NAP operation on systems that still use it'],
+    checks: [helpmsg(13898), windowsOnly('Network Access Protection')],
+  },
+  {
+    code: 13899,
+    name: 'ERROR_IPSEC_IKE_INNER_IP_ASSIGNMENT_FAILURE',
+    layer: 'ike',
+    meaning: 'The responder could not assign an inner (virtual) IP address to the initiator of a tunnel-mode connection through the configuration payload.',
+    causes: ['The address pool is exhausted or has no address of the requested family', 'The VPN server\'s DHCP-based assignment fails'],
+    checks: [
+      windows('RRAS console or Get-RemoteAccess: the static pool or DHCP setting for VPN clients'),
+      strongswan('pools= in swanctl.conf and swanctl --list-pools (size, online, offline leases)'),
+      RASCLIENT,
+      ikeLog('the CFG_REQUEST sent and the INTERNAL_ADDRESS_FAILURE answer'),
+    ],
+    ikev2Notify: ['INTERNAL_ADDRESS_FAILURE'],
+  },
+  {
+    code: 13900,
+    name: 'ERROR_IPSEC_IKE_REQUIRE_CP_PAYLOAD_MISSING',
+    layer: 'ike',
+    meaning: 'The responder requires a configuration payload (a request for an inner address and settings), and the initiator did not send one.',
+    causes: ['A site-to-site peer connecting to a responder configured for remote-access clients', 'A client not configured to request a virtual IP'],
+    checks: [strongswan('vips = 0.0.0.0 (or ::) in the client\'s swanctl.conf makes it request an address'), ikeLog('whether the IKE_AUTH request carried a CFG_REQUEST'), RASCLIENT],
+    ikev2Notify: ['FAILED_CP_REQUIRED'],
+  },
+  {
+    code: 13901,
+    name: 'ERROR_IPSEC_KEY_MODULE_IMPERSONATION_NEGOTIATION_PENDING',
+    layer: 'ike',
+    kind: 'status',
+    meaning: 'A negotiation running on behalf of the user who opened the connection (with that user\'s credentials) is in progress.',
+    causes: ['Normal for user-authenticated (AuthIP) negotiations while they run'],
+    checks: [WINDOWS_SAS, windowsOnly('user-context (impersonated) AuthIP negotiation')],
+  },
+  {
+    code: 13902,
+    name: 'ERROR_IPSEC_IKE_COEXISTENCE_SUPPRESS',
+    layer: 'ike',
+    kind: 'status',
+    meaning: 'An SA was deleted because Windows found SAs with the same peer from both IKEv1 and AuthIP, and keeps only one.',
+    causes: ['Both keying modules enabled and negotiating with the same Windows peer'],
+    checks: [WINDOWS_SAS, windowsOnly('the IKEv1/AuthIP coexistence check')],
+  },
+  {
+    code: 13903,
+    name: 'ERROR_IPSEC_IKE_RATELIMIT_DROP',
+    layer: 'ike',
+    meaning: 'A request for a new SA was dropped because the requests from this peer address exceed the allowed rate.',
+    causes: ['A peer retrying in a tight loop after failures', 'Many clients behind one NAT address', 'A flood of IKE_SA_INIT requests'],
+    checks: [capture('tshark -r <capture> -Y "isakmp" -T fields -e frame.time -e ip.src -e isakmp.ispi: request rate per source'), WFP_NETEVENTS, ipsecTs(`${explainCmd(13918)}: ipsec-ts reports its own rate limits as THROTTLE_DROP`)],
+  },
+  {
+    code: 13904,
+    name: 'ERROR_IPSEC_IKE_PEER_DOESNT_SUPPORT_MOBIKE',
+    layer: 'ike',
+    meaning: 'The peer does not support MOBIKE (RFC 4555), so an SA cannot be moved to a new address; the connection must be renegotiated after an address change.',
+    causes: ['A server without MOBIKE while the Windows client uses VPN Reconnect, which relies on it', 'MOBIKE disabled in the peer configuration'],
+    checks: [strongswan('mobike = yes (the default) in the swanctl.conf connection; the IKE_AUTH messages carry MOBIKE_SUPPORTED'), ikeLog('whether MOBIKE_SUPPORTED was exchanged'), RASCLIENT],
+  },
+  {
+    code: 13905,
+    name: 'ERROR_IPSEC_IKE_AUTHORIZATION_FAILURE',
+    layer: 'ike',
+    meaning: 'The peer authenticated correctly but is not authorized: policy does not allow this computer or user to establish the SA.',
+    causes: ['IPsec authorization lists (allowed computers or users) that do not include the peer', 'Firewall rules that allow only specific authenticated computers or users'],
+    checks: [AUTHZ, IKE_AUDIT],
+  },
+  {
+    code: 13906,
+    name: 'ERROR_IPSEC_IKE_STRONG_CRED_AUTHORIZATION_FAILURE',
+    layer: 'ike',
+    meaning: 'SA establishment is not authorized because the peer did not use a sufficiently strong, PKINIT-based (certificate or smart card backed Kerberos) credential.',
+    causes: ['A password-based logon where policy requires a certificate or smart card based one'],
+    checks: [AUTHZ, windows('klist: the tickets in use and how they were obtained'), windowsOnly('Kerberos PKINIT credential strength checks')],
+  },
+  {
+    code: 13907,
+    name: 'ERROR_IPSEC_IKE_AUTHORIZATION_FAILURE_WITH_OPTIONAL_RETRY',
+    layer: 'ike',
+    meaning: 'SA establishment is not authorized with the credentials used; it may succeed with other ones (for example a smart card).',
+    causes: ['Credentials that do not meet the authorization policy while acceptable ones are available to the user'],
+    checks: [AUTHZ, IKE_AUDIT, windowsOnly('Windows credential-based IPsec authorization')],
+  },
+  {
+    code: 13908,
+    name: 'ERROR_IPSEC_IKE_STRONG_CRED_AUTHORIZATION_AND_CERTMAP_FAILURE',
+    layer: 'ike',
+    meaning: 'SA establishment is not authorized: no sufficiently strong PKINIT-based credential, possibly because the certificate could not be mapped to an account.',
+    causes: ['A certificate that does not map to a user or computer account (certificate-to-account mapping)', 'A password-based credential where a PKINIT one is required'],
+    checks: [AUTHZ, windows('certutil -dump <certificate.cer>: the subject and SAN used for account mapping'), windowsOnly('Kerberos PKINIT and certificate-to-account mapping')],
+  },
+  marker(13909, 'ERROR_IPSEC_IKE_NEG_STATUS_EXTENDED_END', 'the upper bound of the extended block of IKE negotiation results (13898 to 13908 lie beyond the original end, 13897).'),
+];
