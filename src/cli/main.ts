@@ -8,9 +8,17 @@ import type { DiagnoseOptions } from './diagnose-command.js';
 import type { Output } from './output.js';
 import { processOutput } from './output.js';
 
+/** The package's version: package.json is two folders up from src/cli, three from dist/src/cli. */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'ipsec-ts' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not at this level; try the next one
+    }
+  }
+  return 'unknown';
 }
 
 function buildProgram(out: Output, setExit: (code: number) => void): Command {

@@ -49,7 +49,7 @@ export function replayFailure(sa: SecurityAssociation, reason: ReplayFailureReas
 }
 
 export function integrityFailure(sa: SecurityAssociation, detail: string, seqHi: number, seqLo: number): Diagnosis {
-  return diagnosis(null, 'icv-mismatch', `the ICV does not verify: ${detail}`,
+  return diagnosis(null, 'icv-mismatch', `${detail}: the packet was changed on the path, or the two ends hold different keys`,
     { ...saEvidence(sa), seqHi, seqLo, esn: sa.config.esn, transform: transformName(sa), icvLength: sa.config.cipher.icvLength },
     'The packet was altered on the path, or the two ends hold different keys for this SPI: compare the keys (ipsec-ts keys export / ip xfrm state / swanctl --list-sas) and look for middleboxes rewriting packets.');
 }

@@ -7,7 +7,8 @@
 import { u32 } from '../wire/bytes.js';
 import { classifyUdpEncap } from '../packet/udp-encap.js';
 import { packetFields } from '../packet/fields.js';
-import { REPLAY_DUPLICATE, REPLAY_TOO_OLD, replayFailureReason } from '../replay/window.js';
+import type { ReplayFailure } from '../replay/window.js';
+import { replayFailureReason } from '../replay/window.js';
 import { decapsulate } from '../esp/decapsulate.js';
 import type { SaDatabase } from '../sad/sad.js';
 import type { SecurityAssociation } from '../sad/sa.js';
@@ -47,10 +48,18 @@ export interface InboundContext {
   readonly counters: DatapathCounters;
   readonly unknownSpis: UnknownSpiTracker;
   readonly inferSaShape: boolean;
+  /**
+   * With inferSaShape: the mode each SA showed on its first delivered packet. An SA has one
+   * mode (RFC 4301 4.1), so later packets are held to it.
+   */
+  readonly learnedMode: WeakMap<SecurityAssociation, number>;
 }
 
 export function createInboundContext(sad: SaDatabase, spd: SecurityPolicyDatabase | null = null, options: InboundOptions = {}): InboundContext {
-  return { sad, spd, counters: new DatapathCounters(), unknownSpis: new UnknownSpiTracker(), inferSaShape: options.inferSaShape === true };
+  return {
+    sad, spd, counters: new DatapathCounters(), unknownSpis: new UnknownSpiTracker(),
+    inferSaShape: options.inferSaShape === true, learnedMode: new WeakMap(),
+  };
 }
 
 const ESP_HEADER_LENGTH = 8;
@@ -94,7 +103,7 @@ function protectedPath(ctx: InboundContext, sa: SecurityAssociation, esp: Buffer
   // RFC 4303 3.4.3: the cheap replay check comes before the ICV ...
   const seqHi = replay.check(seqLo);
   if (seqHi < 0) {
-    const reason = replayFailureReason(seqHi as typeof REPLAY_DUPLICATE);
+    const reason = replayFailureReason(seqHi as ReplayFailure);
     return refuse(ctx, sa, 'replay', sa.spi, why.replayFailure(sa, reason, replay.describe(seqLo)));
   }
   const opened = decapsulate(sa.config.cipher, esp, seqHi, sa.config.esn);
@@ -134,15 +143,15 @@ function integrityDrop(ctx: InboundContext, sa: SecurityAssociation, esp: Buffer
   return refuse(ctx, sa, 'integrity', sa.spi, why.integrityFailure(sa, detail, seqHi, seqLo));
 }
 
-function modeOf(sa: SecurityAssociation, nextHeader: number, infer: boolean): number {
-  if (!infer) return sa.config.mode === 'tunnel' ? TUNNEL : TRANSPORT;
-  return nextHeader === NEXT_HEADER_IPV4 || nextHeader === NEXT_HEADER_IPV6 ? TUNNEL : TRANSPORT;
+function modeOf(ctx: InboundContext, sa: SecurityAssociation, nextHeader: number): number {
+  if (!ctx.inferSaShape) return sa.config.mode === 'tunnel' ? TUNNEL : TRANSPORT;
+  return ctx.learnedMode.get(sa) ?? (nextHeader === NEXT_HEADER_IPV4 || nextHeader === NEXT_HEADER_IPV6 ? TUNNEL : TRANSPORT);
 }
 
 function deliverInner(
   ctx: InboundContext, sa: SecurityAssociation, payload: Buffer, nextHeader: number, meta: InboundMeta, seqHi: number, seqLo: number,
 ): Verdict {
-  const mode = modeOf(sa, nextHeader, ctx.inferSaShape);
+  const mode = modeOf(ctx, sa, nextHeader);
   if (mode === TUNNEL && nextHeader !== NEXT_HEADER_IPV4 && nextHeader !== NEXT_HEADER_IPV6) {
     return refuse(ctx, sa, 'invalid-trailer', sa.spi, why.badTrailer(sa, 'unknown-next-header',
       `next header ${nextHeader} in a tunnel-mode SA (expected 4 for IPv4 or 41 for IPv6)`));
@@ -165,6 +174,7 @@ function deliverInner(
         why.outsideSelectors(sa, f.ok ? f.src : '?', f.ok ? f.dst : '?', f.ok ? f.protocol : nextHeader));
     }
   }
+  if (ctx.inferSaShape && !ctx.learnedMode.has(sa)) ctx.learnedMode.set(sa, mode);
   ctx.counters.delivered++;
   return { verdict: 'delivered', spi: sa.spi, sa: sa.ref(), seqHi, seqLo, nextHeader, packet: inner.packet };
 }

@@ -7,6 +7,7 @@ import type { EspCipher } from './cipher.js';
 import { transformOf } from './cipher.js';
 import type { EspTransformOps } from './transforms/ops.js';
 import { ESP_HEADER_LENGTH } from './transforms/ops.js';
+import { allocPacket } from './transforms/packet-slab.js';
 import { fillRandomIv } from './transforms/random-iv.js';
 
 export interface EspSealParams {
@@ -38,8 +39,8 @@ export function encapsulate(cipher: EspCipher, p: EspSealParams): Buffer {
   const padLength = paddingFor(payloadLength, ops.alignment);
   const plaintextLength = payloadLength + padLength + 2;
   const plaintextOffset = ESP_HEADER_LENGTH + ops.ivLength;
-  // Every byte is written below (header, IV, ciphertext, ICV): allocUnsafe leaks nothing.
-  const packet = Buffer.allocUnsafe(plaintextOffset + plaintextLength + ops.icvLength);
+  // Every byte is written below (header, IV, ciphertext, ICV): reused memory leaks nothing.
+  const packet = allocPacket(plaintextOffset + plaintextLength + ops.icvLength);
   writeU32(packet, 0, p.spi);
   writeU32(packet, 4, p.seqLo); // RFC 4303 2.2.1: only the low 32 bits are sent
   writeIv(ops, packet, p);
