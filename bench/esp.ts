@@ -6,7 +6,7 @@
 //   AES-GMAC:    the same with the whole packet as AAD and no update (nothing is encrypted);
 //   CBC/CTR:     one encrypt + one HMAC to seal, one HMAC + one decrypt to open;
 //   NULL:        one HMAC each way.
-// The machine is shared and noisy, so ours and the ceiling run interleaved: batches of 64
+// The machine is shared and noisy, so ours and the ceiling run interleaved: batches of 8
 // packets alternate within each ~100 ms round; the row reports the medians over the rounds
 // and ratio is the median of the per-round ratios.
 // Run: npx tsc -p tsconfig.build.json && node dist/bench/esp.js [seconds-per-row] [transform ...]
@@ -137,7 +137,7 @@ function ceilingLoop(spec: TransformSpec, keys: KeyMaterial, payloadBytes: numbe
   return separateCeiling(spec, keys, ptLength);
 }
 
-const BATCH = 64;
+const BATCH = 8;
 
 /** Runs f BATCH times; returns the elapsed milliseconds. */
 function batch(f: () => void): number {

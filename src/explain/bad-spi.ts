@@ -37,18 +37,19 @@ export function diagnoseUnknownSpi(
       { spi: spiHex(spi), allocatedAt: larval.allocatedAt, msSinceAllocation: now - larval.allocatedAt, peer: larval.peer, label: larval.label },
       'The peer started using the SA before the exchange completed here. Usually transient: if it persists, check that the CREATE_CHILD_SA/IKE_AUTH response reaches the peer and that our side installs the inbound SA before answering.');
   }
-  const tomb = newestTombstone(sad.history.lookup(spi), ends.dst);
+  const tomb = sad.history.has(spi) ? newestTombstone(sad.history.lookup(spi), ends.dst) : undefined;
   if (tomb) {
     sad.history.notePacket(tomb, now);
     return tomb.reason === 'expired' ? expired(tomb, now) : deleted(tomb, now);
   }
-  const sighting = tracker?.note(spi, ends.src, now) ?? null;
+  const slot = tracker === null ? -1 : tracker.note(spi, ends.src, now);
+  const hex = spiHex(spi);
   return diagnosis('never-established', 'spi-unknown',
-    `SPI ${spiHex(spi)} was never allocated or installed here, nor in the remembered past`,
+    `SPI ${hex} was never allocated or installed here, nor in the remembered past`,
     {
-      spi: spiHex(spi), src: ends.src, dst: ends.dst,
+      spi: hex, src: ends.src, dst: ends.dst,
       installedSas: sad.size, rememberedSas: sad.history.size,
-      timesSeen: sighting?.count ?? 1, firstSeenAt: sighting?.firstSeen ?? now,
+      timesSeen: slot < 0 ? 1 : tracker!.count(slot), firstSeenAt: slot < 0 ? now : tracker!.firstSeenAt(slot),
     },
     'The sender uses an SA this host never had: check that both ends were configured with the same SAs (manual keys: the SPI and direction on each side), or that the peer is not sending to the wrong host; if this host restarted, the peer still holds SAs from before the restart (IKE: INITIAL_CONTACT clears them).');
 }

@@ -51,6 +51,9 @@ export interface SaHistoryOptions {
   readonly maxAgeMs?: number;
 }
 
+/** Shared answer for SPIs with no history: the miss path allocates nothing. */
+const NO_TOMBSTONES: readonly Tombstone[] = Object.freeze([]);
+
 export const DEFAULT_HISTORY_MAX_ENTRIES = 100_000;
 export const DEFAULT_HISTORY_MAX_AGE_MS = 3_600_000;
 
@@ -122,7 +125,7 @@ export class SaHistory {
   /** Tombstones for spi, most recent first. */
   lookup(spi: number): readonly Tombstone[] {
     const list = this.bySpi.get(spi | 0);
-    return list === undefined ? [] : [...list].reverse();
+    return list === undefined ? NO_TOMBSTONES : [...list].reverse();
   }
 
   /** Whether any tombstone remembers spi (its SPI is then not handed out again). */
