@@ -10,6 +10,7 @@
 import { randomFillSync } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { EspCipher } from '../src/esp/cipher.js';
+import { createEspCipher } from '../src/esp/cipher.js';
 import type { TransformSpec } from '../src/esp/transform-spec.js';
 import { SaDatabase } from '../src/sad/sad.js';
 import type { SaConfig } from '../src/sad/sa.js';
@@ -67,11 +68,15 @@ function dstText(i: number): string {
   return `10.${(i >> 8) & 255}.${i & 255}.1`;
 }
 
-/** One realistic config: its own keys (GCM-128 + salt, sliced from Node's buffer pool) and cipher object. */
-function makeConfig(spi: number, i: number): SaConfig {
+/**
+ * One realistic config: its own keys (GCM-128 + salt, sliced from Node's buffer pool) and
+ * cipher: the real keyed cipher of esp/ (realCipher) or a plain stand-in (to isolate the SAD).
+ */
+function makeConfig(spi: number, i: number, realCipher: boolean): SaConfig {
   const encryptionKey = randomFillSync(Buffer.allocUnsafe(20));
-  // A plain stand-in for the keyed cipher (esp/ builds the real one; its cost is not measured here).
-  const cipher = { spec: GCM, ivLength: 8, icvLength: 16, alignment: 4, aead: true } as EspCipher;
+  const cipher = realCipher
+    ? createEspCipher(GCM, { encryptionKey, integrityKey: NO_KEY })
+    : { spec: GCM, ivLength: 8, icvLength: 16, alignment: 4, aead: true } as EspCipher;
   return {
     spi,
     direction: 'inbound',
@@ -105,7 +110,7 @@ interface Inserted {
 }
 
 /** SPIs first (their larval reservations then time out), then configs, then add(): each measured. */
-function insert(sad: SaDatabase, count: number, now: number): Inserted {
+function insert(sad: SaDatabase, count: number, now: number, realCipher: boolean): Inserted {
   const spis = new Array<number>(count);
   const allocNs = timeNs(() => {
     for (let i = 0; i < count; i++) spis[i] = sad.allocateSpi(now);
@@ -113,7 +118,7 @@ function insert(sad: SaDatabase, count: number, now: number): Inserted {
   sad.tick(now + sad.larvalTimeoutMs); // steady state: no reservations left over
   const sas = new Array<SecurityAssociation>(count).fill(undefined as unknown as SecurityAssociation);
   const m0 = memory();
-  const configs = spis.map((spi, i) => makeConfig(spi, i));
+  const configs = spis.map((spi, i) => makeConfig(spi, i, realCipher));
   const m1 = memory();
   const at = now + sad.larvalTimeoutMs;
   const insertNs = timeNs(() => {
@@ -156,14 +161,14 @@ function touch(sad: SaDatabase, sas: readonly SecurityAssociation[], now: number
  * opts.withListener subscribes to events, as a daemon does: every 'added' event then carries
  * the SA's cached SaRef, which stays with the SA (without a listener it is built on demand).
  */
-export function benchSad(opts: { count: number; withListener?: boolean }): SadBenchResult {
+export function benchSad(opts: { count: number; withListener?: boolean; realCipher?: boolean }): SadBenchResult {
   const { count } = opts;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`opts.count must be an integer >= 1, got ${count}`);
   const now = Date.now();
   const sad = new SaDatabase();
   let events = 0;
   if (opts.withListener === true) sad.onEvent(() => events++);
-  const { sas, allocNs, insertNs, mem } = insert(sad, count, now);
+  const { sas, allocNs, insertNs, mem } = insert(sad, count, now, opts.realCipher ?? true);
   const [m0, m1, m2] = mem;
   const lookupNs = lookups(sad, sas, Math.min(2_000_000, count * 2));
   const afterLookups = memory();
@@ -189,7 +194,7 @@ function main(): void {
   const args = process.argv.slice(2);
   const count = Number(args.find((a) => !a.startsWith('--')) ?? 1_000_000);
   const withListener = args.includes('--listener');
-  const r = benchSad({ count, withListener });
+  const r = benchSad({ count, withListener, realCipher: !args.includes('--stand-in-cipher') });
   const line = (name: string, value: number, unit: string, bar?: string): void => {
     console.log(`${name.padEnd(34)} ${value.toFixed(1).padStart(10)} ${unit}${bar ? `   (bar ${bar})` : ''}`);
   };

@@ -1,17 +1,18 @@
 // `ipsec-ts diagnose <capture> --keys <file>`: every ESP packet of a capture gets a verdict
 // with its reason. Exit status 0 when all were delivered, 1 when drops were found, 2 for
 // usage or input errors.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { openCapture } from '../io/capture/reader.js';
 import { CaptureError } from '../io/capture/errors.js';
+import { isSupportedLinkType } from '../io/capture/link.js';
 import type { CaptureReader } from '../io/capture/frame.js';
 import { parseEspSaFile } from '../io/keys/esp-sa-file.js';
 import { Keyring } from '../diagnose/keyring.js';
 import { diagnoseCapture } from '../diagnose/run.js';
 import type { PacketReport } from '../diagnose/run.js';
 import { packetJson } from '../diagnose/report-json.js';
-import { summaryText, tableHeader, tableRow } from '../diagnose/report-text.js';
+import { framesWithoutVerdict, summaryText, tableHeader, tableRow } from '../diagnose/report-text.js';
 import { SummaryBuilder } from '../diagnose/summary.js';
 import type { Output } from './output.js';
 
@@ -64,7 +65,8 @@ function loadKeyring(path: string, replayWindow: number, esn: ReadonlySet<number
   }
   const parsed = parseEspSaFile(text);
   if (parsed.errors.length > 0) {
-    const list = parsed.errors.map((e) => `  ${path}:${e.message}`).join('\n');
+    // "file:line: field: expected ..., found ...", the shape editors and compilers use.
+    const list = parsed.errors.map((e) => `  ${path}:${e.line}: ${e.field}: expected ${e.expected}, found ${e.found}`).join('\n');
     throw new UsageError(`the key file has ${parsed.errors.length} malformed line${parsed.errors.length === 1 ? '' : 's'}:\n${list}\nFix the lines (the format is Wireshark's esp_sa: "IPv4","src","dst","0xSPI","encryption","0xkey","authentication","0xkey").`);
   }
   if (parsed.entries.length === 0) throw new UsageError(`the key file ${path} holds no SA lines; without keys every packet would be BAD_SPI`);
@@ -87,17 +89,50 @@ export async function runDiagnose(capturePath: string, opts: DiagnoseOptions, ou
   try {
     const keyring = loadKeyring(opts.keys, parseWindow(opts.replayWindow), parseEsn(opts.esn), out);
     const udpEncapPorts = parsePorts(opts.udpPort);
-    reader = openCapture(capturePath);
+    reader = openDecodable(capturePath);
     return report(reader, keyring, udpEncapPorts, opts, out);
   } catch (err) {
     if (err instanceof UsageError || err instanceof CaptureError) {
-      out.stderr(`ipsec-ts diagnose: ${err.message}\n`);
+      out.stderr(`ipsec-ts diagnose: ${err.message}${err instanceof CaptureError ? compressedHint(err) : ''}\n`);
       return 2;
     }
     throw err;
   } finally {
     reader?.close();
   }
+}
+
+/**
+ * Opens the capture. A pcapng file may mix interfaces we decode with others (a Wi-Fi monitor
+ * interface next to Ethernet): their frames are skipped and counted as not decoded. Only a
+ * capture none of whose interfaces we decode is refused, naming its link types.
+ */
+function openDecodable(path: string): CaptureReader {
+  const reader = openCapture(path, { allowAnyLinkType: true });
+  const types = [...new Set(reader.interfaces.map((i) => i.linkType))];
+  if (types.length > 0 && !types.some(isSupportedLinkType)) {
+    reader.close();
+    throw new CaptureError('unsupported-link-type', path,
+      `link type${types.length > 1 ? 's' : ''} ${types.join(', ')} ${types.length > 1 ? 'are' : 'is'} not one diagnose decodes (Ethernet 1, raw IP 12/14/101/228/229, Linux cooked 113/276, BSD loopback 0/108); ` +
+      'capture on the interface that carries the IP traffic, or convert the capture with editcap');
+  }
+  return reader;
+}
+
+/** Wireshark reads gzip-compressed captures (its sample captures often are); say how to read them here. */
+function compressedHint(err: CaptureError): string {
+  if (err.code !== 'not-a-capture') return '';
+  const head = Buffer.alloc(4);
+  try {
+    const fd = openSync(err.path, 'r');
+    try { readSync(fd, head, 0, 4, 0); } finally { closeSync(fd); }
+  } catch {
+    return '';
+  }
+  if (head[0] === 0x1f && head[1] === 0x8b) return `; the file is gzip-compressed: decompress it first (gunzip -k '${err.path}')`;
+  // RFC 8878 3.1.1: the zstd frame magic 0xFD2FB528, little-endian.
+  if (head.readUInt32LE(0) === 0xfd2fb528) return `; the file is zstd-compressed: decompress it first (zstd -d '${err.path}')`;
+  return '';
 }
 
 function report(reader: CaptureReader, keyring: Keyring, udpEncapPorts: Set<number>, opts: DiagnoseOptions, out: Output): number {
@@ -119,6 +154,10 @@ function report(reader: CaptureReader, keyring: Keyring, udpEncapPorts: Set<numb
   if (!opts.json) buffer += summaryText(summary, tally);
   flush();
   if (reader.end?.kind === 'truncated') out.stderr(`ipsec-ts diagnose: warning: ${reader.path}: the last record is cut short (${reader.end.detail}); frames before it were diagnosed\n`);
-  if (opts.json) out.stderr(`ipsec-ts diagnose: ${summary.delivered + summary.dummy} delivered, ${summary.dropped} dropped of ${tally.espPackets} ESP packets in ${tally.frames} frames\n`);
+  if (opts.json) {
+    // stdout holds only the ESP verdicts: say on stderr which frames got none, and why.
+    const others = framesWithoutVerdict(tally).map((l) => `ipsec-ts diagnose: no verdict: ${l}\n`).join('');
+    out.stderr(`ipsec-ts diagnose: ${summary.delivered + summary.dummy} delivered, ${summary.dropped} dropped of ${tally.espPackets} ESP packets in ${tally.frames} frames\n${others}`);
+  }
   return summary.dropped > 0 ? 1 : 0;
 }

@@ -3,7 +3,7 @@
 import { spiHex } from '../wire/bytes.js';
 import type { ReplayEvidence, ReplayFailureReason } from '../replay/window.js';
 import type { ExpiryEvidence, SecurityAssociation } from '../sad/sa.js';
-import type { Diagnosis } from '../verdict/verdict.js';
+import type { Diagnosis, Evidence } from '../verdict/verdict.js';
 import { diagnosis } from '../verdict/verdict.js';
 
 function saEvidence(sa: SecurityAssociation): Record<string, string | number | boolean | null> {
@@ -63,15 +63,22 @@ export function esnMismatch(sa: SecurityAssociation, seqHi: number, seqLo: numbe
     `Configure ESN the same on both ends (IKEv2 negotiates it in the ESN transform; manual keys must agree by hand).${sa.config.esn ? '' : ' If the capture\'s SAs really use ESN, tell diagnose with --esn.'}`);
 }
 
-export function lateEsnPacket(sa: SecurityAssociation, ev: ReplayEvidence, seqHi: number): Diagnosis {
+/**
+ * A late ESN packet: RFC 4303 A2.2 inferred seq-hi `ev.seqHi` for it, but its ICV verifies only
+ * with `verifiedHi`, where it lies left of the window. The evidence places it where it really is.
+ */
+export function lateEsnPacket(sa: SecurityAssociation, ev: ReplayEvidence, verifiedHi: number): Diagnosis {
+  const behind = (ev.topHi - verifiedHi) * 2 ** 32 + (ev.topLo - ev.seqLo);
+  const seq = ((BigInt(verifiedHi) << 32n) | BigInt(ev.seqLo)).toString();
   return diagnosis('too-old', 'too-old',
-    `sequence number ${seqHi}:${ev.seqLo} is left of the ${ev.windowSize}-packet window (top ${ev.top}); it verifies only in the window's current ESN subspace`,
-    { ...saEvidence(sa), ...ev, verifiedSeqHi: seqHi },
+    `sequence number ${seq} (seq-hi ${verifiedHi}, seq-lo ${ev.seqLo}) is ${behind} behind the window top ${ev.top}, left of the ${ev.windowSize}-packet window; ` +
+      `RFC 4303 A2.2 took it for seq-hi ${ev.seqHi}, but it verifies only with ${verifiedHi}`,
+    { ...saEvidence(sa), ...ev, seq, seqHi: verifiedHi, behind, result: 'too-old', inferredSeqHi: ev.seqHi, verifiedSeqHi: verifiedHi },
     'The packet arrived too late: heavy reordering or a replay. If reordering is real, enlarge the replay window on the receiver.');
 }
 
-export function badTrailer(sa: SecurityAssociation, reason: string, detail: string): Diagnosis {
-  return diagnosis(null, reason, detail, { ...saEvidence(sa), transform: transformName(sa) },
+export function badTrailer(sa: SecurityAssociation, reason: string, detail: string, extra: Evidence = {}): Diagnosis {
+  return diagnosis(null, reason, detail, { ...saEvidence(sa), transform: transformName(sa), ...extra },
     'The packet authenticated but its trailer is wrong: the sender builds ESP incorrectly (padding, next header). Check the sender\'s implementation or version.');
 }
 

@@ -134,13 +134,26 @@ function protectedPath(ctx: InboundContext, sa: SecurityAssociation, esp: Buffer
 function integrityDrop(ctx: InboundContext, sa: SecurityAssociation, esp: Buffer, seqHi: number, seqLo: number, detail: string): Dropped {
   const cipher = sa.config.cipher;
   const replay = sa.replay!;
-  if (sa.config.esn && seqHi !== replay.topHi && decapsulate(cipher, esp, replay.topHi, true).ok) {
-    return refuse(ctx, sa, 'replay', sa.spi, why.lateEsnPacket(sa, replay.describe(seqLo), replay.topHi));
+  const late = sa.config.esn ? lateSubspace(replay.topHi, seqHi) : -1;
+  if (late >= 0 && decapsulate(cipher, esp, late, true).ok) {
+    return refuse(ctx, sa, 'replay', sa.spi, why.lateEsnPacket(sa, replay.describe(seqLo), late));
   }
   if (decapsulate(cipher, esp, sa.config.esn ? 0 : seqHi, !sa.config.esn).ok) {
     return refuse(ctx, sa, 'integrity', sa.spi, why.esnMismatch(sa, seqHi, seqLo));
   }
   return refuse(ctx, sa, 'integrity', sa.spi, why.integrityFailure(sa, detail, seqHi, seqLo));
+}
+
+/**
+ * RFC 4303 A2.2 reads a number left of the window as a new one: Th + 1 when the window lies in
+ * one subspace (Case A), Th when the packet really belongs to Th - 1. The subspace where such a
+ * packet is provably too old: Th for an inferred Th + 1, Th - 1 for an inferred Th; -1 for none.
+ * (An inferred Th - 1 is Case B's own reading and is not second-guessed.)
+ */
+function lateSubspace(topHi: number, inferredHi: number): number {
+  if (inferredHi === topHi + 1) return topHi;
+  if (inferredHi === topHi && topHi > 0) return topHi - 1;
+  return -1;
 }
 
 function modeOf(ctx: InboundContext, sa: SecurityAssociation, nextHeader: number): number {
@@ -153,30 +166,33 @@ function deliverInner(
 ): Verdict {
   const mode = modeOf(ctx, sa, nextHeader);
   if (mode === TUNNEL && nextHeader !== NEXT_HEADER_IPV4 && nextHeader !== NEXT_HEADER_IPV6) {
-    return refuse(ctx, sa, 'invalid-trailer', sa.spi, why.badTrailer(sa, 'unknown-next-header',
-      `next header ${nextHeader} in a tunnel-mode SA (expected 4 for IPv4 or 41 for IPv6)`));
+    return trailerDrop(ctx, sa, nextHeader, 'unknown-next-header', `next header ${nextHeader} in a tunnel-mode SA (expected 4 for IPv4 or 41 for IPv6)`);
   }
   if (mode === TRANSPORT && isUnknownNextHeader(nextHeader)) {
-    return refuse(ctx, sa, 'invalid-trailer', sa.spi, why.badTrailer(sa, 'unknown-next-header',
-      `next header ${nextHeader} is not an assigned protocol number`));
+    return trailerDrop(ctx, sa, nextHeader, 'unknown-next-header', `next header ${nextHeader} is not an assigned protocol number`);
   }
   const inner = mode === TUNNEL ? tunnelInner(payload, nextHeader) : transportInner(payload, nextHeader, meta.src, meta.dst);
-  if (!inner.ok) return refuse(ctx, sa, 'invalid-trailer', sa.spi, why.badTrailer(sa, inner.reason, inner.detail));
+  if (!inner.ok) return trailerDrop(ctx, sa, nextHeader, inner.reason, inner.detail);
   const selectors = sa.config.selectors;
   if (selectors) {
     const f = packetFields(inner.packet);
-    const inside = f.ok && selectorsContain(selectors, {
+    // An inner packet the selectors cannot even read (no ports where its protocol has them)
+    // is malformed, not "outside the selectors".
+    if (!f.ok) return trailerDrop(ctx, sa, nextHeader, 'malformed-inner-packet', `the inner packet cannot be checked against the SA's selectors: ${f.detail}`);
+    const inside = selectorsContain(selectors, {
       src: f.src, dst: f.dst, protocol: f.protocol, srcPort: f.srcPort, dstPort: f.dstPort,
       icmpType: f.icmpType, icmpCode: f.icmpCode, isNonFirstFragment: f.opaque,
     }, 'in');
-    if (!inside) {
-      return refuse(ctx, sa, 'wrong-sa-selectors', sa.spi,
-        why.outsideSelectors(sa, f.ok ? f.src : '?', f.ok ? f.dst : '?', f.ok ? f.protocol : nextHeader));
-    }
+    if (!inside) return refuse(ctx, sa, 'wrong-sa-selectors', sa.spi, why.outsideSelectors(sa, f.src, f.dst, f.protocol));
   }
   if (ctx.inferSaShape && !ctx.learnedMode.has(sa)) ctx.learnedMode.set(sa, mode);
   ctx.counters.delivered++;
   return { verdict: 'delivered', spi: sa.spi, sa: sa.ref(), seqHi, seqLo, nextHeader, packet: inner.packet };
+}
+
+/** The decrypted payload does not fit its next header or mode (DESIGN: trailer stage). */
+function trailerDrop(ctx: InboundContext, sa: SecurityAssociation, nextHeader: number, reason: string, detail: string): Dropped {
+  return refuse(ctx, sa, 'invalid-trailer', sa.spi, why.badTrailer(sa, reason, detail, { nextHeader }));
 }
 
 /** A clear-text IP packet that arrived where the SPD may demand protection (RFC 4301 5.2). */

@@ -5,7 +5,8 @@ import { parseIpv6 } from '../packet/ipv6.js';
 import { parseUdp } from '../packet/udp.js';
 import { IPPROTO } from '../packet/protocols.js';
 import type { FragmentReassembler } from '../packet/reassembly.js';
-import { decodeLink } from '../io/capture/link.js';
+import { LINKTYPE, decodeLink } from '../io/capture/link.js';
+import type { LinkDecodeResult } from '../io/capture/link.js';
 import type { CaptureFrame } from '../io/capture/frame.js';
 
 /** A packet the inbound engine judges: ESP (protocol 50) or a UDP payload on an ESP-in-UDP port. */
@@ -25,12 +26,19 @@ export interface WirePacket {
 export type FrameOutcome =
   | { readonly kind: 'packet'; readonly packet: WirePacket }
   | { readonly kind: 'ike' }
-  | { readonly kind: 'fragment-pending' }
+  /** A fragment held for reassembly; `duplicate` when it repeats one already held. */
+  | { readonly kind: 'fragment-pending'; readonly duplicate: boolean }
   | { readonly kind: 'fragment-failed'; readonly detail: string }
   | { readonly kind: 'capture-truncated'; readonly detail: string }
   | { readonly kind: 'not-ip'; readonly detail: string }
   | { readonly kind: 'malformed-ip'; readonly detail: string }
   | { readonly kind: 'other' };
+
+/** A frame's outcome and, when the frame completed a fragmented packet, how many earlier fragments it joined. */
+export type ExtractedFrame = FrameOutcome & {
+  /** Earlier frames (fragments) whose packet this frame completed; 0 when it completed none. */
+  readonly completes: number;
+};
 
 export interface ExtractOptions {
   /** UDP ports that carry ESP-in-UDP (RFC 3948; 4500 by default). */
@@ -39,24 +47,40 @@ export interface ExtractOptions {
 
 const IKE_PORT = 500;
 
-export function extractFrame(frame: CaptureFrame, reassembler: FragmentReassembler, opts: ExtractOptions): FrameOutcome {
+export function extractFrame(frame: CaptureFrame, reassembler: FragmentReassembler, opts: ExtractOptions): ExtractedFrame {
   const snapped = frame.capturedLength < frame.originalLength;
-  const link = decodeLink(frame.linkType, frame.data, frame.interface.fcsLength);
-  if (!link.ok) {
-    return snapped ? { kind: 'capture-truncated', detail: `frame cut to ${frame.capturedLength} of ${frame.originalLength} bytes by the capture's snaplen` } : { kind: 'not-ip', detail: link.detail };
-  }
+  const link = decodeFrameLink(frame);
+  if (!link.ok) return { ...(snapped ? cutBySnaplen(frame) : { kind: 'not-ip', detail: link.detail }), completes: 0 };
   const joined = reassembler.push(link.ip, frame.number, frame.timestampMs);
-  if (joined.status === 'pending') return { kind: 'fragment-pending' };
+  if (joined.status === 'pending') return { kind: 'fragment-pending', duplicate: joined.duplicate, completes: 0 };
   if (joined.status === 'failed') {
-    if (snapped) return { kind: 'capture-truncated', detail: `frame cut to ${frame.capturedLength} of ${frame.originalLength} bytes by the capture's snaplen` };
-    return { kind: 'fragment-failed', detail: joined.detail };
+    if (snapped) return { ...cutBySnaplen(frame), completes: 0 };
+    // 'invalid-packet': the IP header itself is bad, whether or not it is a fragment.
+    const kind = joined.reason === 'invalid-packet' ? 'malformed-ip' : 'fragment-failed';
+    return { kind, detail: joined.detail, completes: 0 };
   }
   const outcome = fromIp(joined.packet, joined.frames, opts);
-  if (snapped && (outcome.kind === 'malformed-ip' || outcome.kind === 'packet')) {
-    // The bytes past the snaplen are missing: no verdict about the packet is sound.
-    return { kind: 'capture-truncated', detail: `frame cut to ${frame.capturedLength} of ${frame.originalLength} bytes by the capture's snaplen` };
-  }
-  return outcome;
+  // The IP packet parsed whole, so a snaplen cut only its link trailer (padding, FCS) and the
+  // packet can be judged; a packet that does not parse may be missing bytes: no sound verdict.
+  if (snapped && outcome.kind === 'malformed-ip') return { ...cutBySnaplen(frame), completes: 0 };
+  return { ...outcome, completes: joined.frames.length - 1 };
+}
+
+function cutBySnaplen(frame: CaptureFrame): FrameOutcome {
+  return { kind: 'capture-truncated', detail: `frame cut to ${frame.capturedLength} of ${frame.originalLength} bytes by the capture's snaplen` };
+}
+
+/**
+ * The IP packet of a frame. LINKTYPE_IPV4 (228) and LINKTYPE_IPV6 (229) frames are read by
+ * their version nibble when it disagrees with the link type, as Wireshark does: scapy's
+ * wrpcap() declares the link type of the first packet of a list, so a capture of mixed IPv4
+ * and IPv6 packets says IPV4 for all of them.
+ */
+function decodeFrameLink(frame: CaptureFrame): LinkDecodeResult {
+  const link = decodeLink(frame.linkType, frame.data, frame.interface.fcsLength);
+  if (link.ok || link.reason !== 'bad-ip-version') return link;
+  if (frame.linkType !== LINKTYPE.IPV4 && frame.linkType !== LINKTYPE.IPV6) return link;
+  return decodeLink(LINKTYPE.RAW, frame.data, frame.interface.fcsLength);
 }
 
 function fromIp(ip: Buffer, frames: readonly number[], opts: ExtractOptions): FrameOutcome {

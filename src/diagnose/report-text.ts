@@ -1,7 +1,7 @@
 // The human-readable report: a per-packet table, then the summary by error with the
 // evidence and next step of each kind of drop.
 import { spiHex } from '../wire/bytes.js';
-import type { PacketReport, FrameTally } from './run.js';
+import type { FrameTally, PacketReport, SkipKind } from './run.js';
 import type { SummaryBuilder } from './summary.js';
 import { renderEvidence } from './report-json.js';
 import { relativeSeconds } from './time.js';
@@ -44,7 +44,7 @@ export function summaryText(s: SummaryBuilder, tally: FrameTally): string {
     }
     lines.push(...groupText(g));
   }
-  const other = otherFrames(tally);
+  const other = framesWithoutVerdict(tally);
   if (other.length > 0) lines.push('', 'Frames without an ESP verdict:', ...other.map((o) => `  ${o}`));
   lines.push('');
   return lines.join('\n');
@@ -65,15 +65,27 @@ function groupText(g: ReturnType<SummaryBuilder['sortedGroups']>[number]): strin
   ];
 }
 
-function otherFrames(t: FrameTally): string[] {
+/**
+ * One line per kind of frame that got no verdict, for the text summary and the JSON-mode
+ * stderr summary. Skipped frames name the first of their kind and why, so a user can look at it.
+ */
+export function framesWithoutVerdict(t: FrameTally): string[] {
   const out: string[] = [];
-  if (t.ike > 0) out.push(`${t.ike} IKE message${t.ike === 1 ? '' : 's'} (UDP 500, or 4500 with the non-ESP marker)`);
-  if (t.keepalive > 0) out.push(`${t.keepalive} NAT-keepalive${t.keepalive === 1 ? '' : 's'} (RFC 3948)`);
-  if (t.fragmentsPending > 0) out.push(`${t.fragmentsPending} IP fragment${t.fragmentsPending === 1 ? '' : 's'} reassembled (each packet is reported at its last fragment)`);
-  if (t.fragmentFailures > 0) out.push(`${t.fragmentFailures} IP fragment${t.fragmentFailures === 1 ? '' : 's'} that could not be reassembled`);
-  if (t.captureTruncated > 0) out.push(`${t.captureTruncated} frame${t.captureTruncated === 1 ? '' : 's'} cut short by the capture's snaplen (no verdict possible; capture with -s 0)`);
-  if (t.notIp > 0) out.push(`${t.notIp} non-IP frame${t.notIp === 1 ? '' : 's'}`);
-  if (t.malformedIp > 0) out.push(`${t.malformedIp} malformed IP packet${t.malformedIp === 1 ? '' : 's'}`);
-  if (t.other > 0) out.push(`${t.other} other IP packet${t.other === 1 ? '' : 's'} (not ESP, not on an ESP-in-UDP port)`);
+  const n = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`;
+  const first = (kind: SkipKind): string => {
+    const f = t.firstSkipped[kind];
+    return f === undefined ? '' : `; first: frame ${f.frame}, ${f.detail}`;
+  };
+  const incomplete = t.fragmentsPending - t.fragmentsReassembled;
+  if (t.ike > 0) out.push(`${n(t.ike, 'IKE message', 'IKE messages')} (UDP 500, or 4500 with the non-ESP marker)`);
+  if (t.keepalive > 0) out.push(`${n(t.keepalive, 'NAT-keepalive', 'NAT-keepalives')} (RFC 3948)`);
+  if (t.fragmentsReassembled > 0) out.push(`${n(t.fragmentsReassembled, 'IP fragment', 'IP fragments')} reassembled (each packet is reported at its last fragment)`);
+  if (incomplete > 0) out.push(`${n(incomplete, 'IP fragment', 'IP fragments')} of packets that never completed (a fragment is missing from the capture, or came too late)`);
+  if (t.fragmentDuplicates > 0) out.push(`${n(t.fragmentDuplicates, 'duplicate IP fragment', 'duplicate IP fragments')} (ignored)`);
+  if (t.fragmentFailures > 0) out.push(`${n(t.fragmentFailures, 'IP fragment', 'IP fragments')} that could not be reassembled${first('fragmentFailures')}`);
+  if (t.captureTruncated > 0) out.push(`${n(t.captureTruncated, 'frame', 'frames')} cut short by the capture's snaplen (no verdict possible; capture with -s 0)${first('captureTruncated')}`);
+  if (t.notIp > 0) out.push(`${n(t.notIp, 'non-IP frame', 'non-IP frames')}${first('notIp')}`);
+  if (t.malformedIp > 0) out.push(`${n(t.malformedIp, 'malformed IP packet', 'malformed IP packets')}${first('malformedIp')}`);
+  if (t.other > 0) out.push(`${n(t.other, 'other IP packet', 'other IP packets')} (not ESP, not on an ESP-in-UDP port)`);
   return out;
 }

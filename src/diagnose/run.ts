@@ -6,7 +6,7 @@ import type { InboundContext } from '../datapath/inbound.js';
 import { createInboundContext, processEsp, processUdpDatagram } from '../datapath/inbound.js';
 import type { CaptureFrame, CaptureReader } from '../io/capture/frame.js';
 import type { Verdict } from '../verdict/verdict.js';
-import type { FrameOutcome, WirePacket } from './extract.js';
+import type { ExtractedFrame, WirePacket } from './extract.js';
 import { extractFrame } from './extract.js';
 import type { Keyring } from './keyring.js';
 
@@ -34,12 +34,29 @@ export interface FrameTally {
   espPackets: number;
   ike: number;
   keepalive: number;
+  /** Fragments held for reassembly (not counting duplicates); those never completed are this minus fragmentsReassembled. */
   fragmentsPending: number;
+  /** Held fragments that a later frame completed into a packet. */
+  fragmentsReassembled: number;
+  /** Fragments that repeated one already held, ignored. */
+  fragmentDuplicates: number;
   fragmentFailures: number;
   captureTruncated: number;
   notIp: number;
   malformedIp: number;
   other: number;
+  /** The first frame of each kind skipped for a reason, and the reason: what a user checks first. */
+  readonly firstSkipped: Partial<Record<SkipKind, { readonly frame: number; readonly detail: string }>>;
+}
+
+/** Frames that get no verdict for a reason worth showing. */
+export type SkipKind = 'fragmentFailures' | 'captureTruncated' | 'notIp' | 'malformedIp';
+
+export function emptyTally(): FrameTally {
+  return {
+    frames: 0, espPackets: 0, ike: 0, keepalive: 0, fragmentsPending: 0, fragmentsReassembled: 0, fragmentDuplicates: 0,
+    fragmentFailures: 0, captureTruncated: 0, notIp: 0, malformedIp: 0, other: 0, firstSkipped: {},
+  };
 }
 
 export interface DiagnoseRunOptions {
@@ -59,7 +76,7 @@ export interface DiagnoseRunResult {
 export function diagnoseCapture(reader: CaptureReader, keyring: Keyring, opts: DiagnoseRunOptions): DiagnoseRunResult {
   const ctx = createInboundContext(keyring.sad, null, { inferSaShape: true });
   const reassembler = new FragmentReassembler();
-  const tally: FrameTally = { frames: 0, espPackets: 0, ike: 0, keepalive: 0, fragmentsPending: 0, fragmentFailures: 0, captureTruncated: 0, notIp: 0, malformedIp: 0, other: 0 };
+  const tally = emptyTally();
   const every = opts.progressEvery ?? 4096;
   for (let frame = reader.next(); frame !== null; frame = reader.next()) {
     tally.frames++;
@@ -74,17 +91,27 @@ export function diagnoseCapture(reader: CaptureReader, keyring: Keyring, opts: D
   return { tally, context: ctx };
 }
 
-function judge(ctx: InboundContext, keyring: Keyring, frame: CaptureFrame, outcome: FrameOutcome, tally: FrameTally): PacketReport | null {
+function judge(ctx: InboundContext, keyring: Keyring, frame: CaptureFrame, outcome: ExtractedFrame, tally: FrameTally): PacketReport | null {
+  tally.fragmentsReassembled += outcome.completes;
   switch (outcome.kind) {
     case 'packet': return judgePacket(ctx, keyring, frame, outcome.packet, tally);
     case 'ike': tally.ike++; return null;
-    case 'fragment-pending': tally.fragmentsPending++; return null;
-    case 'fragment-failed': tally.fragmentFailures++; return null;
-    case 'capture-truncated': tally.captureTruncated++; return null;
-    case 'not-ip': tally.notIp++; return null;
-    case 'malformed-ip': tally.malformedIp++; return null;
+    case 'fragment-pending':
+      if (outcome.duplicate) tally.fragmentDuplicates++;
+      else tally.fragmentsPending++;
+      return null;
+    case 'fragment-failed': return skip(tally, 'fragmentFailures', frame, outcome.detail);
+    case 'capture-truncated': return skip(tally, 'captureTruncated', frame, outcome.detail);
+    case 'not-ip': return skip(tally, 'notIp', frame, outcome.detail);
+    case 'malformed-ip': return skip(tally, 'malformedIp', frame, outcome.detail);
     case 'other': tally.other++; return null;
   }
+}
+
+function skip(tally: FrameTally, kind: SkipKind, frame: CaptureFrame, detail: string): null {
+  tally[kind]++;
+  tally.firstSkipped[kind] ??= { frame: frame.number, detail };
+  return null;
 }
 
 function judgePacket(ctx: InboundContext, keyring: Keyring, frame: CaptureFrame, p: WirePacket, tally: FrameTally): PacketReport | null {

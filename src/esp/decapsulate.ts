@@ -3,7 +3,7 @@
 // What the next header means (59 = dummy, unknown protocols) is for the caller to decide.
 import type { EspCipher } from './cipher.js';
 import { transformOf } from './cipher.js';
-import { ESP_HEADER_LENGTH } from './transforms/ops.js';
+import { bufferView, ESP_HEADER_LENGTH } from './transforms/ops.js';
 
 export type EspOpenFailure = 'too-short' | 'misaligned' | 'icv' | 'pad-length' | 'padding';
 
@@ -49,7 +49,7 @@ function readTrailer(buf: Buffer, from: number, to: number): EspOpenResult {
       return failure('padding', `padding byte ${i + 1} of ${padLength} is ${buf[start + i]}, not ${i + 1}`);
     }
   }
-  return { ok: true, nextHeader: buf[end + 1]!, payload: buf.subarray(from, start), padLength };
+  return { ok: true, nextHeader: buf[end + 1]!, payload: bufferView(buf, from, start), padLength };
 }
 
 function failure(kind: EspOpenFailure, detail: string): EspOpenResult {

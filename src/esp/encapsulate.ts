@@ -44,9 +44,9 @@ export function encapsulate(cipher: EspCipher, p: EspSealParams): Buffer {
   writeU32(packet, 0, p.spi);
   writeU32(packet, 4, p.seqLo); // RFC 4303 2.2.1: only the low 32 bits are sent
   writeIv(ops, packet, p);
-  // The plaintext goes where the ciphertext will be; seal() encrypts it in place (no copy of
-  // the plaintext outlives the call).
-  writePlaintext(packet, plaintextOffset, p.payload, payloadLength, padLength, p.nextHeader);
+  // Clear text goes straight into the packet; the others are staged in per-SA scratch.
+  if (ops.clearText) writePlaintext(packet, plaintextOffset, p.payload, payloadLength, padLength, p.nextHeader);
+  else writePlaintext(ops.staging(plaintextLength), 0, p.payload, payloadLength, padLength, p.nextHeader);
   ops.seal(packet, plaintextLength, p.esn, p.seqHi);
   return packet;
 }

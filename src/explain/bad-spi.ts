@@ -81,13 +81,17 @@ function wrongDestination(spi: number, sa: SecurityAssociation, ends: PacketEnds
     'The peer sends this SA\'s traffic to another address of ours (or through a NAT that changed it): check the peer\'s remote address and any NAT between the hosts.');
 }
 
+/**
+ * The tombstone that explains a packet to dst: the newest inbound one for dst (or any
+ * destination), else the newest of all. `tombs` is most recent first (SaHistory.lookup).
+ */
 function newestTombstone(tombs: readonly Tombstone[], dst: string): Tombstone | undefined {
   let best: Tombstone | undefined;
   for (const t of tombs) {
     if (t.direction !== 'inbound' || (t.dst !== null && t.dst !== dst)) continue;
     if (!best || t.removedAt > best.removedAt) best = t;
   }
-  return best ?? tombs[tombs.length - 1];
+  return best ?? tombs[0];
 }
 
 function tombEvidence(t: Tombstone, now: number): Record<string, string | number | boolean | null> {

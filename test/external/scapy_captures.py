@@ -10,7 +10,8 @@ the verdicts of `ipsec-ts diagnose --json`.
 stdin:  {"out": folder, "sas": {name: sa}} where sa is
         {"family": 4|6, "src", "dst", "spi", "crypt" (scapy name), "ckey" (hex),
          "auth" (scapy name), "akey" (hex), "icv" (AEAD ICV bytes or null),
-         "mode": "tunnel"|"transport", "encap": "udp"|"esp", "keyEsn": bool}
+         "mode": "tunnel"|"transport", "encap": "udp"|"esp", "keyEsn": bool,
+         "sport", "dport" (optional NAT-T ports, 4500 by default)}
         keyEsn says whether the key file declares ESN for that SA.
 stdout: {"captures": [{"file", "linkType", "format", "note"}], "intent": [...], "frames": n}
         One intent per frame, in frame order (frame numbers from 1, as Wireshark counts):
@@ -29,8 +30,8 @@ import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 
 from scapy.contrib.ikev2 import IKEv2, IKEv2_payload_Nonce  # noqa: E402
-from scapy.layers.inet import ICMP, IP, UDP, fragment  # noqa: E402
-from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6, IPv6ExtHdrFragment, fragment6  # noqa: E402
+from scapy.layers.inet import ICMP, IP, IPOption_NOP, UDP, fragment  # noqa: E402
+from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, fragment6  # noqa: E402
 from scapy.layers.ipsec import ESP, SecurityAssociation  # noqa: E402
 from scapy.layers.l2 import CookedLinux, CookedLinuxV2, Ether, Loopback  # noqa: E402
 from scapy.packet import Raw, raw  # noqa: E402
@@ -67,7 +68,8 @@ class Flow:
         if sa["mode"] == "tunnel":
             kwargs["tunnel_header"] = outer
         if sa["encap"] == "udp":
-            kwargs["nat_t_header"] = UDP(sport=4500, dport=4500)
+            # A peer behind a NAT is reached on the port its NAT chose (RFC 3948 2.1).
+            kwargs["nat_t_header"] = UDP(sport=sa.get("sport", 4500), dport=sa.get("dport", 4500))
         self.assoc = SecurityAssociation(ESP, **kwargs)
 
     def inner(self, size):
@@ -175,6 +177,7 @@ class Scenario:
         self.fragments("gcm128-udp4", "ipv4 fragments of ESP in UDP")
         self.fragments("cbc192-sha512-esp4-transport", "ipv4 fragments of ESP")
         self.fragments("cbc256-sha384-esp6", "ipv6 fragments of ESP")
+        self.odd_headers()
         self.not_esp()
         for name in good:
             self.good(name, did="after the failures")
@@ -198,26 +201,23 @@ class Scenario:
 
     def replays(self, name):
         """Reordering inside the window, then a packet left of it, then exact copies."""
+        base = self.seq[name]
+        late, old, top = base + 75, base + 5, base + 80
         held = {}
-        for seq in range(1, 81):
-            if seq in (5, 75):
+        for seq in range(base + 1, top + 1):
+            if seq in (old, late):
                 held[seq] = self.make(name, seq)
                 continue
             self.good(name, seq=seq, did="in order")
-        pkt, meta = held[75]
-        self.emit(pkt, "late by 5, inside the window", "delivered", name, meta=meta, spi=self.sas[name]["spi"], seq=75)
-        pkt, _ = held[5]
-        self.emit(pkt, "late by 75, left of the 64-packet window", "dropped", name, REPLAY, "too-old",
-                  spi=self.sas[name]["spi"], seq=5)
-        self.seq[name] = 80
-        copy = self.packets[-2][0]
-        self.emit(copy.copy(), "exact copy of the frame carrying seq 75", "dropped", name, REPLAY, "duplicate",
-                  spi=self.sas[name]["spi"], seq=75)
-        for pkt, intent in list(self.packets):
-            if intent["sa"] == name and intent["seq"] == 80:
-                self.emit(pkt.copy(), "exact copy of the frame carrying seq 80", "dropped", name, REPLAY, "duplicate",
-                          spi=self.sas[name]["spi"], seq=80)
-                break
+        self.seq[name] = top
+        spi = self.sas[name]["spi"]
+        pkt, meta = held[late]
+        self.emit(pkt, "late by 5, inside the window", "delivered", name, meta=meta, spi=spi, seq=late)
+        pkt, _ = held[old]
+        self.emit(pkt, "late by 75, left of the %d-packet window" % WINDOW, "dropped", name, REPLAY, "too-old", spi=spi, seq=old)
+        for seq in (late, top):
+            copy = next(p for p, it in self.packets if it["sa"] == name and it["seq"] == seq and it["verdict"] == "delivered")
+            self.emit(copy.copy(), "exact copy of an earlier frame", "dropped", name, REPLAY, "duplicate", spi=spi, seq=seq)
 
     def tampered(self, name):
         """One ciphertext byte flipped on the path: the ICV fails."""
@@ -297,6 +297,36 @@ class Scenario:
             else:
                 intent = self.emit(piece, did + " (last)", "delivered", name, meta=meta, spi=self.sas[name]["spi"], seq=seq)
                 intent["frames"] = frames
+
+    def odd_headers(self):
+        """Outer headers a capture from another stack can have; none of them changes the verdict."""
+        def resend(name, did, rebuild):
+            self.seq[name] += 1
+            seq = self.seq[name]
+            pkt, meta = self.make(name, seq)
+            self.emit(rebuild(pkt), did, "delivered", name, meta=meta, spi=self.sas[name]["spi"], seq=seq)
+
+        def dest_opts(pkt):
+            ip6 = pkt[IPv6]
+            return finish(IPv6(src=ip6.src, dst=ip6.dst) / IPv6ExtHdrDestOpt(nh=ip6.nh) / Raw(raw(ip6.payload)))
+
+        def ip_options(pkt):
+            ip = pkt[IP]
+            return finish(IP(src=ip.src, dst=ip.dst, proto=ip.proto, options=[IPOption_NOP()] * 4) / Raw(raw(ip.payload)))
+
+        def offloaded_udp_checksum(pkt):
+            # Captured on the sender before the NIC filled it in (checksum offload).
+            pkt[UDP].chksum = 0x1234
+            return pkt.__class__(raw(pkt))
+
+        def zero_ip_checksum(pkt):
+            pkt[IP].chksum = 0
+            return pkt.__class__(raw(pkt))
+
+        resend("cbc256-sha384-esp6", "IPv6 destination options header before ESP", dest_opts)
+        resend("ctr128-sha256-udp4", "IPv4 header with options (IHL 6)", ip_options)
+        resend("gcm128-udp4", "NAT-T UDP checksum not yet filled in (offload)", offloaded_udp_checksum)
+        resend("cbc192-sha512-esp4-transport", "IPv4 header checksum 0 (offload)", zero_ip_checksum)
 
     def not_esp(self):
         a, b = self.sas["gcm128-udp4"]["src"], self.sas["gcm128-udp4"]["dst"]

@@ -6,7 +6,7 @@ import type { CipherGCMTypes, KeyObject } from 'node:crypto';
 import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
 import { writeU32 } from '../../wire/bytes.js';
 import type { EspTransformOps } from './ops.js';
-import { copySmall, ESP_HEADER_LENGTH } from './ops.js';
+import { copySmall, ESP_HEADER_LENGTH, Staging, view } from './ops.js';
 
 const SALT_LENGTH = 4;
 const IV_LENGTH = 8;
@@ -97,6 +97,7 @@ export class AeadTransform implements EspTransformOps {
   readonly clearText = false;
   private readonly key: AeadKey;
   private readonly header = new EsnHeader();
+  private readonly scratch = new Staging();
   /** The received tag, copied out of the packet (node copies it again in setAuthTag). */
   private readonly tag: Buffer;
 
@@ -105,13 +106,16 @@ export class AeadTransform implements EspTransformOps {
     this.tag = Buffer.alloc(icvLength);
   }
 
+  staging(length: number): Buffer {
+    return this.scratch.view(length);
+  }
+
   seal(packet: Buffer, plaintextLength: number, esn: boolean, seqHi: number): void {
-    const end = CT_OFFSET + plaintextLength;
     const c = this.key.cipher(packet);
     c.setAAD(this.header.of(packet, esn, seqHi));
-    packet.set(c.update(packet.subarray(CT_OFFSET, end)), CT_OFFSET); // ciphertext over plaintext
+    packet.set(c.update(this.scratch.view(plaintextLength)), CT_OFFSET);
     c.final();
-    packet.set(c.getAuthTag(), end);
+    packet.set(c.getAuthTag(), CT_OFFSET + plaintextLength);
   }
 
   open(packet: Buffer, ciphertextLength: number, esn: boolean, seqHi: number): Buffer | null {
@@ -120,7 +124,7 @@ export class AeadTransform implements EspTransformOps {
     d.setAAD(this.header.of(packet, esn, seqHi));
     copySmall(packet, icvOffset, this.tag, 0, this.icvLength);
     d.setAuthTag(this.tag);
-    const plaintext = d.update(packet.subarray(CT_OFFSET, icvOffset));
+    const plaintext = d.update(view(packet, CT_OFFSET, icvOffset));
     try {
       d.final(); // RFC 4106 / RFC 7634: the tag is checked here
     } catch {

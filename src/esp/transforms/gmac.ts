@@ -5,7 +5,7 @@
 import { EsnHeader, AeadKey } from './aead.js';
 import type { AeadAlgorithm } from './aead.js';
 import type { EspTransformOps } from './ops.js';
-import { ESP_HEADER_LENGTH } from './ops.js';
+import { ESP_HEADER_LENGTH, view } from './ops.js';
 
 const IV_LENGTH = 8;
 const PT_OFFSET = ESP_HEADER_LENGTH + IV_LENGTH;
@@ -31,10 +31,14 @@ export class GmacTransform implements EspTransformOps {
   private authenticate(c: { setAAD(data: Uint8Array): unknown }, packet: Buffer, end: number, esn: boolean, seqHi: number): void {
     if (esn) {
       c.setAAD(this.header.of(packet, true, seqHi));
-      c.setAAD(packet.subarray(ESP_HEADER_LENGTH, end));
+      c.setAAD(view(packet, ESP_HEADER_LENGTH, end));
     } else {
-      c.setAAD(packet.subarray(0, end));
+      c.setAAD(view(packet, 0, end));
     }
+  }
+
+  staging(): Buffer {
+    throw new Error('assertion: AES-GMAC sends clear text, written in place');
   }
 
   seal(packet: Buffer, plaintextLength: number, esn: boolean, seqHi: number): void {
@@ -49,7 +53,7 @@ export class GmacTransform implements EspTransformOps {
     const end = PT_OFFSET + ciphertextLength;
     const d = this.key.decipher(packet);
     this.authenticate(d, packet, end, esn, seqHi);
-    d.setAuthTag(packet.subarray(end, end + TAG_LENGTH));
+    d.setAuthTag(view(packet, end, end + TAG_LENGTH));
     try {
       d.final();
     } catch {

@@ -5,7 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
 import type { HmacIcv } from './integrity.js';
 import type { EspTransformOps } from './ops.js';
-import { copySmall, ESP_HEADER_LENGTH } from './ops.js';
+import { copySmall, ESP_HEADER_LENGTH, Staging, view } from './ops.js';
 
 /** The encryption half: turns staged plaintext into ciphertext in the packet, and back. */
 export interface Encryption {
@@ -14,8 +14,8 @@ export interface Encryption {
   readonly ivSource: EspTransformOps['ivSource'];
   readonly minCiphertext: number;
   readonly clearText: boolean;
-  /** Replaces the plaintext at packet[8 + ivLength, + length) by its ciphertext. */
-  encrypt(packet: Buffer, length: number): void;
+  /** Writes the ciphertext of plaintext at packet[8 + ivLength]. */
+  encrypt(packet: Buffer, plaintext: Buffer): void;
   /** Plaintext of packet[8 + ivLength, + length); `packet` itself for clear text (NULL). */
   decrypt(packet: Buffer, length: number): Buffer;
 }
@@ -42,17 +42,16 @@ export class CbcEncryption implements Encryption {
     return this.iv;
   }
 
-  encrypt(packet: Buffer, length: number): void {
-    const start = ESP_HEADER_LENGTH + 16;
+  encrypt(packet: Buffer, plaintext: Buffer): void {
     const c = createCipheriv(this.name, this.key, this.ivOf(packet)).setAutoPadding(false);
-    packet.set(c.update(packet.subarray(start, start + length)), start);
+    packet.set(c.update(plaintext), ESP_HEADER_LENGTH + 16);
     c.final();
   }
 
   decrypt(packet: Buffer, length: number): Buffer {
     const start = ESP_HEADER_LENGTH + 16;
     const d = createDecipheriv(this.name, this.key, this.ivOf(packet)).setAutoPadding(false);
-    return d.update(packet.subarray(start, start + length)); // whole blocks: final() adds nothing
+    return d.update(view(packet, start, start + length)); // whole blocks: final() adds nothing
   }
 }
 
@@ -81,15 +80,14 @@ export class CtrEncryption implements Encryption {
     return this.counterBlock;
   }
 
-  encrypt(packet: Buffer, length: number): void {
-    const start = ESP_HEADER_LENGTH + 8;
+  encrypt(packet: Buffer, plaintext: Buffer): void {
     const c = createCipheriv(this.name, this.key, this.counter(packet));
-    packet.set(c.update(packet.subarray(start, start + length)), start);
+    packet.set(c.update(plaintext), ESP_HEADER_LENGTH + 8);
   }
 
   decrypt(packet: Buffer, length: number): Buffer {
     const start = ESP_HEADER_LENGTH + 8;
-    return createDecipheriv(this.name, this.key, this.counter(packet)).update(packet.subarray(start, start + length));
+    return createDecipheriv(this.name, this.key, this.counter(packet)).update(view(packet, start, start + length));
   }
 }
 
@@ -102,7 +100,7 @@ export class NullEncryption implements Encryption {
   readonly clearText = true;
 
   encrypt(): void {
-    // RFC 2410: the ciphertext is the plaintext, already in place.
+    // RFC 2410: the ciphertext is the plaintext, already in place (clearText).
   }
 
   decrypt(packet: Buffer): Buffer {
@@ -119,6 +117,7 @@ export class SeparateTransform implements EspTransformOps {
   readonly ivSource: EspTransformOps['ivSource'];
   readonly minCiphertext: number;
   readonly clearText: boolean;
+  private readonly scratch = new Staging();
 
   constructor(private readonly encryption: Encryption, private readonly integrity: HmacIcv) {
     this.ivLength = encryption.ivLength;
@@ -129,15 +128,19 @@ export class SeparateTransform implements EspTransformOps {
     this.clearText = encryption.clearText;
   }
 
+  staging(length: number): Buffer {
+    return this.scratch.view(length);
+  }
+
   seal(packet: Buffer, plaintextLength: number, esn: boolean, seqHi: number): void {
-    this.encryption.encrypt(packet, plaintextLength);
+    if (!this.clearText) this.encryption.encrypt(packet, this.scratch.view(plaintextLength));
     const icvOffset = ESP_HEADER_LENGTH + this.ivLength + plaintextLength;
-    this.integrity.sign(packet.subarray(0, icvOffset), esn, seqHi, packet, icvOffset);
+    this.integrity.sign(view(packet, 0, icvOffset), esn, seqHi, packet, icvOffset);
   }
 
   open(packet: Buffer, ciphertextLength: number, esn: boolean, seqHi: number): Buffer | null {
     const icvOffset = ESP_HEADER_LENGTH + this.ivLength + ciphertextLength;
-    if (!this.integrity.verify(packet.subarray(0, icvOffset), esn, seqHi, packet, icvOffset)) return null;
+    if (!this.integrity.verify(view(packet, 0, icvOffset), esn, seqHi, packet, icvOffset)) return null;
     return this.encryption.decrypt(packet, ciphertextLength);
   }
 }
