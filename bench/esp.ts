@@ -6,9 +6,9 @@
 //   AES-GMAC:    the same with the whole packet as AAD and no update (nothing is encrypted);
 //   CBC/CTR:     one encrypt + one HMAC to seal, one HMAC + one decrypt to open;
 //   NULL:        one HMAC each way.
-// The machine is shared and noisy, so ours and the ceiling run interleaved: batches of 8
-// packets alternate within each ~100 ms round; the row reports the medians over the rounds
-// and ratio is the median of the per-round ratios.
+// The machine is shared and noisy, so ours and the ceiling run interleaved in batches of 8
+// packets, each batch of ours paired with the adjacent batch of the ceiling; the row reports
+// medians (see compare()), which drop batches hit by preemption or a GC pause.
 // Run: npx tsc -p tsconfig.build.json && node dist/bench/esp.js [seconds-per-row] [transform ...]
 import type { KeyObject } from 'node:crypto';
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes } from 'node:crypto';
@@ -146,39 +146,33 @@ function batch(f: () => void): number {
   return performance.now() - start;
 }
 
-/**
- * One round of about `ms` milliseconds: batches of a and b alternate (a, b, b, a, a, b, ...),
- * so both see the same machine load; returns the packets per second of each.
- */
-function round(a: () => void, b: () => void, ms: number): [number, number] {
-  let ta = 0;
-  let tb = 0;
-  let n = 0;
-  for (let i = 0; ta + tb < ms; i++) {
-    if (i % 2 === 0) { ta += batch(a); tb += batch(b); } else { tb += batch(b); ta += batch(a); }
-    n += BATCH;
-  }
-  return [(n * 1000) / ta, (n * 1000) / tb];
-}
-
 function median(values: number[]): number {
   const s = [...values].sort((x, y) => x - y);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Rounds of interleaved a and b: medians of each and the median of the per-round ratios a/b. */
+/**
+ * Interleaves batches of a and b (a, b, b, a, a, b, ...) for about `seconds` and pairs each
+ * batch of a with the adjacent batch of b. A batch the scheduler preempted (another process
+ * on our 2 shared cores) or a GC pause landed in is an outlier of its pair, so the medians
+ * ignore it: pps are from the median batch times, ratio is the median of the pair ratios.
+ */
 export function compare(a: () => void, b: () => void, seconds: number): { aPps: number; bPps: number; ratio: number } {
-  const rounds = Math.max(9, Math.round(seconds * 10) | 1);
   for (let i = 0; i < 500; i++) { a(); b(); } // JIT warm-up
-  const as: number[] = [];
-  const bs: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const [pa, pb] = round(a, b, (seconds * 1000) / rounds);
-    as.push(pa);
-    bs.push(pb);
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const ratios: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  for (let i = 0; performance.now() < end; i++) {
+    let x: number;
+    let y: number;
+    if (i % 2 === 0) { x = batch(a); y = batch(b); } else { y = batch(b); x = batch(a); }
+    ta.push(x);
+    tb.push(y);
+    ratios.push(y / x); // a's speed relative to b's
   }
-  return { aPps: median(as), bPps: median(bs), ratio: median(as.map((x, i) => x / bs[i]!)) };
+  return { aPps: (BATCH * 1000) / median(ta), bPps: (BATCH * 1000) / median(tb), ratio: median(ratios) };
 }
 
 /**

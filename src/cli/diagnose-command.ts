@@ -10,9 +10,9 @@ import type { CaptureReader } from '../io/capture/frame.js';
 import { parseEspSaFile } from '../io/keys/esp-sa-file.js';
 import { Keyring } from '../diagnose/keyring.js';
 import { diagnoseCapture } from '../diagnose/run.js';
-import type { PacketReport } from '../diagnose/run.js';
+import type { FrameTally, PacketReport } from '../diagnose/run.js';
 import { packetJson } from '../diagnose/report-json.js';
-import { framesWithoutVerdict, summaryText, tableHeader, tableRow } from '../diagnose/report-text.js';
+import { framesWithoutVerdict, noEspHint, summaryText, tableHeader, tableRow } from '../diagnose/report-text.js';
 import { SummaryBuilder } from '../diagnose/summary.js';
 import type { Output } from './output.js';
 
@@ -142,22 +142,29 @@ function report(reader: CaptureReader, keyring: Keyring, udpEncapPorts: Set<numb
   let first: { seconds: number; nanoseconds: number } | null = null;
   const flush = (): void => { if (buffer.length > 0) { out.stdout(buffer); buffer = ''; } };
   if (!opts.json && !opts.quiet) buffer += tableHeader();
-  const onPacket = (r: PacketReport): void => {
+  const onPacket = (r: PacketReport, tally: Readonly<FrameTally>): void => {
     summary.add(r);
-    first ??= { seconds: r.seconds, nanoseconds: r.nanoseconds };
+    // Relative to the first frame of the capture, as Wireshark's Time column counts.
+    first ??= tally.start ?? { seconds: r.seconds, nanoseconds: r.nanoseconds };
     if (opts.json) buffer += JSON.stringify(packetJson(r)) + '\n';
     else if (!opts.quiet) buffer += tableRow(r, first);
     if (buffer.length > 1 << 16) flush();
   };
-  const { tally } = diagnoseCapture(reader, keyring, { udpEncapPorts, onPacket, onProgress: bar.update });
+  const { tally, stoppedBy } = diagnoseCapture(reader, keyring, { udpEncapPorts, onPacket, onProgress: bar.update });
   bar.stop();
   if (!opts.json) buffer += summaryText(summary, tally);
   flush();
   if (reader.end?.kind === 'truncated') out.stderr(`ipsec-ts diagnose: warning: ${reader.path}: the last record is cut short (${reader.end.detail}); frames before it were diagnosed\n`);
   if (opts.json) {
     // stdout holds only the ESP verdicts: say on stderr which frames got none, and why.
-    const others = framesWithoutVerdict(tally).map((l) => `ipsec-ts diagnose: no verdict: ${l}\n`).join('');
+    const hint = noEspHint(tally);
+    const others = framesWithoutVerdict(tally).map((l) => `ipsec-ts diagnose: no verdict: ${l}\n`).join('') + (hint === null ? '' : `ipsec-ts diagnose: ${hint}\n`);
     out.stderr(`ipsec-ts diagnose: ${summary.delivered + summary.dummy} delivered, ${summary.dropped} dropped of ${tally.espPackets} ESP packets in ${tally.frames} frames\n${others}`);
+  }
+  if (stoppedBy !== null) {
+    // An input error, but after the verdicts of every frame before the damage.
+    out.stderr(`ipsec-ts diagnose: ${stoppedBy.message}; reading stopped there, the ${tally.frames} frame${tally.frames === 1 ? '' : 's'} before it were diagnosed\n`);
+    return 2;
   }
   return summary.dropped > 0 ? 1 : 0;
 }

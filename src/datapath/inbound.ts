@@ -128,31 +128,38 @@ function protectedPath(ctx: InboundContext, sa: SecurityAssociation, esp: Buffer
 
 /**
  * The ICV failed. Before calling it corruption or a key mismatch, test what evidence can
- * tell: a late ESN packet (RFC 4303 A2.2 guessed the next subspace for a number that is
- * really left of the window), or ends that disagree on ESN.
+ * tell: a late ESN packet (RFC 4303 A2.2 guessed the wrong subspace for a number that is
+ * really left of the window), or ends that disagree on ESN. Each test is another ICV
+ * computation, so each runs only where it can succeed, and a forged packet costs at most
+ * two more (an attacker cannot make us do unbounded work).
  */
 function integrityDrop(ctx: InboundContext, sa: SecurityAssociation, esp: Buffer, seqHi: number, seqLo: number, detail: string): Dropped {
   const cipher = sa.config.cipher;
   const replay = sa.replay!;
-  const late = sa.config.esn ? lateSubspace(replay.topHi, seqHi) : -1;
+  const late = sa.config.esn ? lateSubspace(replay.topHi, replay.topLo, seqHi, seqLo) : -1;
   if (late >= 0 && decapsulate(cipher, esp, late, true).ok) {
     return refuse(ctx, sa, 'replay', sa.spi, why.lateEsnPacket(sa, replay.describe(seqLo), late));
   }
-  if (decapsulate(cipher, esp, sa.config.esn ? 0 : seqHi, !sa.config.esn).ok) {
+  // RFC 4303 2.2.1: with ESN the high bits are in every ICV, so one packet that verified
+  // proves both ends agree on ESN; only an SA that never verified one can be mismatched.
+  if (sa.packets === 0 && decapsulate(cipher, esp, sa.config.esn ? 0 : seqHi, !sa.config.esn).ok) {
     return refuse(ctx, sa, 'integrity', sa.spi, why.esnMismatch(sa, seqHi, seqLo));
   }
   return refuse(ctx, sa, 'integrity', sa.spi, why.integrityFailure(sa, detail, seqHi, seqLo));
 }
 
 /**
- * RFC 4303 A2.2 reads a number left of the window as a new one: Th + 1 when the window lies in
- * one subspace (Case A), Th when the packet really belongs to Th - 1. The subspace where such a
- * packet is provably too old: Th for an inferred Th + 1, Th - 1 for an inferred Th; -1 for none.
- * (An inferred Th - 1 is Case B's own reading and is not second-guessed.)
+ * RFC 4303 A2.2 reads a number left of the window as a new one: Th + 1 when the window lies
+ * in one subspace (Case A, seqLo below the window's bottom), Th when the packet really belongs
+ * to Th - 1. Returns the subspace where such a packet is provably too old, or -1:
+ *  - inferred Th + 1: Th (the number is below the window in Th);
+ *  - inferred Th, more than 2^31 ahead of the top: Th - 1 (A2.2 assumes the window is under
+ *    2^31; no real packet runs that far ahead, a late one from Th - 1 does);
+ *  - an inferred Th - 1 is Case B's own reading and is not second-guessed.
  */
-function lateSubspace(topHi: number, inferredHi: number): number {
+function lateSubspace(topHi: number, topLo: number, inferredHi: number, seqLo: number): number {
   if (inferredHi === topHi + 1) return topHi;
-  if (inferredHi === topHi && topHi > 0) return topHi - 1;
+  if (inferredHi === topHi && topHi > 0 && seqLo > topLo && seqLo - topLo > 2 ** 31) return topHi - 1;
   return -1;
 }
 

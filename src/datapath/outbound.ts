@@ -7,7 +7,7 @@ import { packetFields } from '../packet/fields.js';
 import { splitTransport } from '../packet/transport.js';
 import { encapsulate } from '../esp/encapsulate.js';
 import type { SaDatabase } from '../sad/sad.js';
-import type { SecurityAssociation } from '../sad/sa.js';
+import type { ExpiryEvidence, SecurityAssociation } from '../sad/sa.js';
 import { SEQUENCE_EXHAUSTED } from '../sad/sa.js';
 import type { Policy } from '../spd/policy.js';
 import type { SecurityPolicyDatabase } from '../spd/spd.js';
@@ -39,17 +39,31 @@ export function processOutbound(ctx: OutboundContext, packet: Buffer, now: numbe
     icmpType: f.icmpType, icmpCode: f.icmpCode, isNonFirstFragment: f.opaque,
   });
   if (decision.action === 'bypass') return { verdict: 'bypass', packet };
-  const flow = `${f.src} -> ${f.dst} (protocol ${f.protocol})`;
   if (decision.action === 'discard' || decision.policy === null) {
-    return drop('outbound-blocked', null, null, diagnosis(null, 'discard-policy', `outbound ${flow} is discarded by ${decision.policy ? `policy ${decision.policy.id}` : 'the default outbound action'}`,
+    return drop('outbound-blocked', null, null, diagnosis(null, 'discard-policy', `outbound ${flowText(f)} is discarded by ${decision.policy ? `policy ${decision.policy.id}` : 'the default outbound action'}`,
       { src: f.src, dst: f.dst, protocol: f.protocol, policy: decision.policy?.id ?? null }, 'Add a BYPASS or PROTECT policy for this flow if it should leave.'));
   }
-  const sa = ctx.saForPolicy(decision.policy);
+  const policy = decision.policy;
+  const sa = ctx.saForPolicy(policy);
   if (sa === null || !sa.usable) {
-    return drop('outbound-no-sa', null, null, diagnosis(null, 'no-outbound-sa', `outbound ${flow} needs IPsec (policy ${decision.policy.id}) but no SA is installed for it`,
-      { policy: decision.policy.id, label: decision.policy.template?.label ?? null }, 'Bring the SA up (ipsec-ts sa add, or the key exchange) before sending this traffic.'));
+    return drop('outbound-no-sa', null, null, diagnosis(null, 'no-outbound-sa', `outbound ${flowText(f)} needs IPsec (policy ${policy.id}) but no SA is installed for it`,
+      { policy: policy.id, label: policy.template?.label ?? null }, 'Bring the SA up (ipsec-ts sa add, or the key exchange) before sending this traffic.'));
   }
+  // RFC 4301 4.4.2.1: at the hard lifetime the SA must not be used, even between timer ticks.
+  const expiry = ctx.sad.checkUsable(sa, now);
+  if (expiry !== null) return expiredSa(policy, sa, expiry, flowText(f));
   return sealWithSa(sa, packet, now, ctx.sad);
+}
+
+function flowText(f: { readonly src: string; readonly dst: string; readonly protocol: number }): string {
+  return `${f.src} -> ${f.dst} (protocol ${f.protocol})`;
+}
+
+function expiredSa(policy: Policy, sa: SecurityAssociation, e: ExpiryEvidence, flow: string): Dropped {
+  return drop('outbound-no-sa', null, null, diagnosis(null, 'outbound-sa-expired',
+    `outbound ${flow} needs IPsec (policy ${policy.id}), but its SA ${spiHex(sa.spi)} reached its hard ${e.limit} limit (${e.configured}) and was removed`,
+    { policy: policy.id, label: policy.template?.label ?? null, spi: spiHex(sa.spi), limit: e.limit, configured: e.configured, reached: e.reached, expiredAt: e.at },
+    'The SA was not rekeyed before its hard lifetime: make the soft lifetime fire well before the hard one and check that rekeying succeeds.'));
 }
 
 /**

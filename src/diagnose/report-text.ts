@@ -46,6 +46,8 @@ export function summaryText(s: SummaryBuilder, tally: FrameTally): string {
   }
   const other = framesWithoutVerdict(tally);
   if (other.length > 0) lines.push('', 'Frames without an ESP verdict:', ...other.map((o) => `  ${o}`));
+  const hint = noEspHint(tally);
+  if (hint !== null) lines.push('', hint);
   lines.push('');
   return lines.join('\n');
 }
@@ -88,4 +90,14 @@ export function framesWithoutVerdict(t: FrameTally): string[] {
   if (t.malformedIp > 0) out.push(`${n(t.malformedIp, 'malformed IP packet', 'malformed IP packets')}${first('malformedIp')}`);
   if (t.other > 0) out.push(`${n(t.other, 'other IP packet', 'other IP packets')} (not ESP, not on an ESP-in-UDP port)`);
   return out;
+}
+
+/**
+ * A capture with IP traffic but not one ESP packet usually means ESP hides where we do not
+ * look: in UDP on a port a NAT chose, or the capture was taken inside the tunnel.
+ */
+export function noEspHint(t: FrameTally): string | null {
+  if (t.espPackets > 0 || t.other === 0) return null;
+  return 'No ESP packet found. If ESP travels in UDP on a port other than 4500, name it with --udp-port; ' +
+    'if the capture was taken on the tunnel interface, it holds the decrypted traffic: capture on the outer interface.';
 }

@@ -4,6 +4,7 @@ import { FragmentReassembler } from '../packet/reassembly.js';
 import { u32 } from '../wire/bytes.js';
 import type { InboundContext } from '../datapath/inbound.js';
 import { createInboundContext, processEsp, processUdpDatagram } from '../datapath/inbound.js';
+import { CaptureError } from '../io/capture/errors.js';
 import type { CaptureFrame, CaptureReader } from '../io/capture/frame.js';
 import type { Verdict } from '../verdict/verdict.js';
 import type { ExtractedFrame, WirePacket } from './extract.js';
@@ -45,6 +46,8 @@ export interface FrameTally {
   notIp: number;
   malformedIp: number;
   other: number;
+  /** Time of the first frame: the zero of relative times, as in Wireshark's Time column. */
+  start: { readonly seconds: number; readonly nanoseconds: number } | null;
   /** The first frame of each kind skipped for a reason, and the reason: what a user checks first. */
   readonly firstSkipped: Partial<Record<SkipKind, { readonly frame: number; readonly detail: string }>>;
 }
@@ -55,14 +58,14 @@ export type SkipKind = 'fragmentFailures' | 'captureTruncated' | 'notIp' | 'malf
 export function emptyTally(): FrameTally {
   return {
     frames: 0, espPackets: 0, ike: 0, keepalive: 0, fragmentsPending: 0, fragmentsReassembled: 0, fragmentDuplicates: 0,
-    fragmentFailures: 0, captureTruncated: 0, notIp: 0, malformedIp: 0, other: 0, firstSkipped: {},
+    fragmentFailures: 0, captureTruncated: 0, notIp: 0, malformedIp: 0, other: 0, start: null, firstSkipped: {},
   };
 }
 
 export interface DiagnoseRunOptions {
   readonly udpEncapPorts: ReadonlySet<number>;
-  /** Called with every judged ESP packet, in capture order. */
-  readonly onPacket: (report: PacketReport) => void;
+  /** Called with every judged ESP packet, in capture order, and the tally so far. */
+  readonly onPacket: (report: PacketReport, tally: Readonly<FrameTally>) => void;
   /** Called every `progressEvery` frames. */
   readonly onProgress?: (reader: CaptureReader) => void;
   readonly progressEvery?: number;
@@ -71,6 +74,11 @@ export interface DiagnoseRunOptions {
 export interface DiagnoseRunResult {
   readonly tally: FrameTally;
   readonly context: InboundContext;
+  /**
+   * Damage that stopped reading before the end of the file (CaptureError 'corrupt' and the
+   * like), or null. Every frame before it was judged: a damaged capture still tells what it can.
+   */
+  readonly stoppedBy: CaptureError | null;
 }
 
 export function diagnoseCapture(reader: CaptureReader, keyring: Keyring, opts: DiagnoseRunOptions): DiagnoseRunResult {
@@ -78,17 +86,30 @@ export function diagnoseCapture(reader: CaptureReader, keyring: Keyring, opts: D
   const reassembler = new FragmentReassembler();
   const tally = emptyTally();
   const every = opts.progressEvery ?? 4096;
-  for (let frame = reader.next(); frame !== null; frame = reader.next()) {
+  let frame = nextFrame(reader);
+  while (frame !== null && !(frame instanceof CaptureError)) {
     tally.frames++;
+    tally.start ??= { seconds: frame.seconds, nanoseconds: frame.nanoseconds };
     const outcome = extractFrame(frame, reassembler, { udpEncapPorts: opts.udpEncapPorts });
     const report = judge(ctx, keyring, frame, outcome, tally);
     if (report !== null) {
       tally.espPackets++;
-      opts.onPacket(report);
+      opts.onPacket(report, tally);
     }
     if (opts.onProgress && tally.frames % every === 0) opts.onProgress(reader);
+    frame = nextFrame(reader);
   }
-  return { tally, context: ctx };
+  return { tally, context: ctx, stoppedBy: frame };
+}
+
+/** The next frame; damage in the file ends the run as a value, so what came before is kept. */
+function nextFrame(reader: CaptureReader): CaptureFrame | CaptureError | null {
+  try {
+    return reader.next();
+  } catch (err) {
+    if (err instanceof CaptureError) return err;
+    throw err;
+  }
 }
 
 function judge(ctx: InboundContext, keyring: Keyring, frame: CaptureFrame, outcome: ExtractedFrame, tally: FrameTally): PacketReport | null {

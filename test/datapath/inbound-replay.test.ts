@@ -169,6 +169,25 @@ describe('extended sequence numbers (RFC 4303 2.2.1, Appendix A)', () => {
     });
   });
 
+  it('a corrupted packet just ahead of the top in a later subspace is an ICV failure, not a late packet', () => {
+    const link = climbTo([1, 1000]);
+    const corrupted = sealAt(link, 1, 1500, udp4());
+    corrupted[20]! ^= 1;
+    expectDrop(receive(link, corrupted), {
+      kind: 'integrity', spi: link.inbound.spi, sa: link.inbound, cause: null, reason: 'icv-mismatch',
+      evidence: { ...saEvidence(link.inbound), seqHi: 1, seqLo: 1500, esn: true, transform: 'aes128-gcm16', icvLength: 16 },
+    });
+  });
+
+  it('once a packet verified, the ends provably agree on ESN: a later ICV failure is not called esn-mismatch', () => {
+    const link = makeLink({ esn: false });
+    expectDelivered(receive(link, sealAt(link, 0, 1, udp4())), link.inbound, 0, 1, 4);
+    expectDrop(receive(link, sealAt(link, 0, 2, udp4(), 4, true)), {
+      kind: 'integrity', spi: link.inbound.spi, sa: link.inbound, cause: null, reason: 'icv-mismatch',
+      evidence: { ...saEvidence(link.inbound), seqHi: 0, seqLo: 2, esn: false, transform: 'aes128-gcm16', icvLength: 16 },
+    });
+  });
+
   describe.each(TRANSFORMS.map((t) => [t.name, t] as const))('ESN mismatch: %s', (_name, t) => {
     it('an SA without ESN receiving ESN traffic: integrity, cause esn-mismatch', () => {
       const link = makeLink({ transform: t, esn: false });

@@ -3,9 +3,8 @@
 // packet must be authentic but wrong inside), and the whole verdict checked against the
 // DESIGN table and RFC 4303 / RFC 3948 rules written out here.
 import { describe, expect, it } from 'vitest';
-import { processEsp, processUdpDatagram } from '../../src/datapath/inbound.js';
+import { createInboundContext, processEsp, processUdpDatagram } from '../../src/datapath/inbound.js';
 import { buildIpv4 } from '../../src/packet/ipv4.js';
-import { buildIpv6 } from '../../src/packet/ipv6.js';
 import { buildUdp } from '../../src/packet/udp.js';
 import type { TransformCase } from './support.js';
 import {
@@ -397,5 +396,19 @@ describe('malformed packets: exactly the right verdict for each class', () => {
         spi: hex8(link.inbound.spi), saId: link.inbound.id, label: 'b-to-a', saSrc: PEER, saDst: US, packetSrc: PEER, packetDst: OTHER_HOST,
       },
     });
+  });
+});
+
+describe('capture replay (inferSaShape): key files say nothing about mode or encapsulation', () => {
+  it('either encapsulation is accepted, and the mode follows the first delivered packet, then holds (RFC 4301 4.1)', () => {
+    const link = makeLink({ mode: 'tunnel', encapsulated: true });
+    const ctx = createInboundContext(link.sad, null, { inferSaShape: true });
+    const upper = buildUdp({ srcPort: 1, dstPort: 2, src: PEER, dst: US }, Buffer.from('first'));
+    const first = expectDelivered(processEsp(ctx, sealAt(link, 0, 1, upper, 17), { ...link.meta, encapsulated: false }, NOW), link.inbound, 0, 1, 17);
+    expect(first.packet.subarray(20)).toEqual(upper);
+    // Learned: transport. A later next header 4 is an IP-in-IP upper layer, not a tunnel.
+    const inner = udp4();
+    const second = expectDelivered(processUdpDatagram(ctx, sealAt(link, 0, 2, inner, 4), link.meta, NOW), link.inbound, 0, 2, 4);
+    expect([second.packet[9], second.packet.subarray(20)]).toEqual([4, inner]);
   });
 });

@@ -95,6 +95,8 @@ export function keysFor(spec: TransformSpec, prng: Prng): KeyMaterial {
 
 export interface LinkOptions {
   readonly transform?: TransformCase;
+  /** Any other transform (round trips only: `transform`'s RFC lengths then do not describe it). */
+  readonly spec?: TransformSpec;
   readonly esn?: boolean;
   readonly mode?: 'tunnel' | 'transport';
   readonly encapsulated?: boolean;
@@ -129,7 +131,7 @@ export function selectorsBetween(local: string, remote: string): SelectorPair {
 }
 
 export function makeLink(o: LinkOptions = {}): Link {
-  const transform = o.transform ?? AES_GCM;
+  const transform = o.spec === undefined ? o.transform ?? AES_GCM : { ...AES_GCM, name: 'custom', spec: o.spec };
   const keys = keysFor(transform.spec, new Prng(o.seed ?? 7));
   const encapsulated = o.encapsulated ?? true;
   const now = o.now ?? NOW;

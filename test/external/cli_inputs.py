@@ -7,8 +7,13 @@ writes: iface-ether.pcap, iface-sll2.pcap, iface-raw.pcap   one SA each, 5 packe
             interleaved so that mergecap puts them into one pcapng with three interfaces;
         vlan.pcap        Ethernet frames with one 802.1Q tag, and 802.1ad + 802.1Q (Q-in-Q);
         sizes.pcap       packets alternately small and large (for editcap -s);
+        port4501.pcap    ESP in UDP on port 4501 at both ends, not 4500;
+        trailer.pcap     Ethernet frames with 8 bytes of trailer after the IP packet (for editcap -s);
+        fragments.pcap   three fragmented packets: all fragments of the first, the second
+            missing its middle fragment, the first fragment of the third twice;
         ieee80211.pcap   a link type diagnose does not decode (LINKTYPE_IEEE802_11, 105).
-stdout: {"files": {name: [{"sa", "spi", "seq", "size", "time"}...]}} the packets of each file in order.
+stdout: {"files": {name: [{"sa", "spi", "seq", "size", "time", "role"?}...]}} the frames of each
+        file in order ("role" for fragments.pcap: "fragment" or "last").
 """
 import json
 import os
@@ -18,11 +23,11 @@ import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 
 from scapy.layers.dot11 import Dot11, Dot11Beacon  # noqa: E402
-from scapy.layers.inet import ICMP, IP, UDP  # noqa: E402
+from scapy.layers.inet import ICMP, IP, UDP, fragment  # noqa: E402
 from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6  # noqa: E402
 from scapy.layers.ipsec import ESP, SecurityAssociation  # noqa: E402
 from scapy.layers.l2 import CookedLinuxV2, Dot1AD, Dot1Q, Ether  # noqa: E402
-from scapy.packet import Raw, raw  # noqa: E402
+from scapy.packet import Padding, Raw, raw  # noqa: E402
 from scapy.utils import PcapWriter  # noqa: E402
 
 START = 1790000000.0
@@ -33,7 +38,8 @@ def association(sa):
     kwargs = dict(spi=sa["spi"], crypt_algo=sa["crypt"], crypt_key=bytes.fromhex(sa["ckey"]) if sa["ckey"] else None,
                   auth_algo=sa["auth"], auth_key=bytes.fromhex(sa["akey"]) if sa["akey"] else None, tunnel_header=outer)
     if sa["encap"] == "udp":
-        kwargs["nat_t_header"] = UDP(sport=4500, dport=4500)
+        port = sa.get("port", 4500)
+        kwargs["nat_t_header"] = UDP(sport=port, dport=port)
     return SecurityAssociation(ESP, **kwargs)
 
 
@@ -67,8 +73,8 @@ def main():
     out, sas = request["out"], request["sas"]
     files = {}
 
-    def flow(file, name, offset, count=5, sizes=(40,), wrap=None, linktype=None):
-        sa = sas[name]
+    def flow(file, name, offset, count=5, sizes=(40,), wrap=None, linktype=None, port=None):
+        sa = dict(sas[name], port=port) if port else sas[name]
         assoc = association(sa)
         frames, listing = [], []
         for i in range(count):
@@ -93,7 +99,35 @@ def main():
         return Ether() / Dot1AD(vlan=200) / Dot1Q(vlan=100, type=ethertype(p)) / p
 
     flow("vlan.pcap", "gcm-udp4", 0.0, count=6, wrap=vlan)
+    flow("port4501.pcap", "gcm-udp4", 0.0, wrap=lambda p, i: Ether(type=ethertype(p)) / p, port=4501)
     flow("sizes.pcap", "gcm-udp4", 0.0, count=8, sizes=(40, 900), wrap=lambda p, i: Ether(type=ethertype(p)) / p)
+
+    # Each frame ends in 8 bytes of Ethernet trailer (padding after the IP packet), which a
+    # snaplen can cut without touching the IP packet.
+    flow("trailer.pcap", "gcm-udp4", 0.0, count=4, wrap=lambda p, i: Ether(type=ethertype(p)) / p / Padding(b"\x00" * 8))
+
+    # Three large packets cut into IP fragments; the middle fragment of the second is lost
+    # and the first fragment of the third arrives twice.
+    sa = sas["gcm-udp4"]
+    assoc = association(sa)
+    frames, listing = [], []
+    for seq in (1, 2, 3):
+        whole = esp_packet(sa, assoc, seq, 1200)
+        whole[IP].id = 0x4000 + seq  # each datagram its own identification (RFC 791 3.2)
+        pieces = fragment(whole.__class__(raw(whole)), fragsize=480)
+        for i, piece in enumerate(pieces):
+            role = "last" if i == len(pieces) - 1 else "fragment"
+            if seq == 2 and i == 1:
+                continue
+            copies = 2 if seq == 3 and i == 0 else 1
+            for _ in range(copies):
+                frame = Ether(type=0x0800) / piece
+                frame.time = START + len(frames) * 0.001
+                frames.append(frame)
+                listing.append({"sa": "gcm-udp4", "spi": "0x%08x" % sa["spi"], "seq": seq, "size": len(raw(frame)),
+                                "time": float(frame.time), "role": role})
+    write(os.path.join(out, "fragments.pcap"), frames)
+    files["fragments.pcap"] = listing
 
     beacon = Dot11(type=0, subtype=8, addr1="ff:ff:ff:ff:ff:ff", addr2="02:00:00:00:00:01", addr3="02:00:00:00:00:01") / Dot11Beacon()
     beacon.time = START

@@ -7,10 +7,10 @@
 // the verdict, code and cause the python script says its action calls for
 // (test/external/scapy_captures.py documents the actions).
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasOracle } from '../support/oracle.js';
 import { Prng } from '../support/prng.js';
 import type { FrameIntent } from './support.js';
@@ -146,8 +146,12 @@ interface Generated {
   readonly captures: { file: string; format: string; note: string }[];
 }
 
+const scratch: string[] = [];
+afterAll(() => { for (const d of scratch) rmSync(d, { recursive: true, force: true }); });
+
 function generate(): Generated {
   const dir = scratchDir('scapy');
+  scratch.push(dir);
   const run = spawnSync('/usr/bin/python3', [SCRIPT], { input: JSON.stringify({ out: dir, sas: SAS }), maxBuffer: 64 << 20 });
   if (run.status !== 0) throw new Error(`scapy_captures.py failed (${run.status}): ${run.stderr.toString()}`);
   const out = JSON.parse(run.stdout.toString()) as Omit<Generated, 'dir'>;

@@ -4,9 +4,10 @@
 // SPI || seq-hi || seq-lo with ESN (RFC 4106 5, RFC 7634 2.1), ICV = the tag.
 import type { CipherGCMTypes, KeyObject } from 'node:crypto';
 import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
-import { writeU32 } from '../../wire/bytes.js';
+import { u32, writeU32 } from '../../wire/bytes.js';
 import type { EspTransformOps } from './ops.js';
-import { copySmall, ESP_HEADER_LENGTH, Staging, view } from './ops.js';
+import { copySmall, ESP_HEADER_LENGTH, view } from './ops.js';
+import { AAD_ESN, AAD_PLAIN, NONCE, STAGING, tagScratch } from './scratch.js';
 
 const SALT_LENGTH = 4;
 const IV_LENGTH = 8;
@@ -29,10 +30,22 @@ interface AeadDecipher {
 /** 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm', or 'chacha20-poly1305'. */
 export type AeadAlgorithm = CipherGCMTypes | 'chacha20-poly1305';
 
-/** Per-SA key, salt and scratch for one AEAD; `nonce` starts with the salt, the IV is copied in. */
+/** One frozen options object per tag length, shared by all SAs. */
+const TAG_OPTIONS = new Map<number, { readonly authTagLength: number }>();
+
+function tagOptions(length: number): { readonly authTagLength: number } {
+  let o = TAG_OPTIONS.get(length);
+  if (o === undefined) {
+    o = Object.freeze({ authTagLength: length });
+    TAG_OPTIONS.set(length, o);
+  }
+  return o;
+}
+
+/** Per-SA key and salt for one AEAD; the nonce is assembled in shared scratch per packet. */
 export class AeadKey {
-  private readonly nonce: Buffer;
   private readonly key: KeyObject;
+  private readonly salt: number;
   private readonly options: { readonly authTagLength: number };
   private readonly chacha: boolean;
 
@@ -40,16 +53,16 @@ export class AeadKey {
   constructor(private readonly algorithm: AeadAlgorithm, keyMaterial: Uint8Array, tagLength: number) {
     const keyLength = keyMaterial.length - SALT_LENGTH;
     this.key = createSecretKey(keyMaterial.subarray(0, keyLength));
-    this.nonce = Buffer.alloc(SALT_LENGTH + IV_LENGTH);
-    this.nonce.set(keyMaterial.subarray(keyLength), 0);
-    this.options = Object.freeze({ authTagLength: tagLength });
+    this.salt = u32(keyMaterial, keyLength);
+    this.options = tagOptions(tagLength);
     this.chacha = algorithm === 'chacha20-poly1305';
   }
 
-  /** Copies the 8-byte IV at packet[8..16) after the salt: node copies the nonce on init. */
+  /** salt || the 8-byte IV at packet[8..16), in shared scratch: node copies the nonce on init. */
   private loadIv(packet: Buffer): Buffer {
-    copySmall(packet, ESP_HEADER_LENGTH, this.nonce, SALT_LENGTH, IV_LENGTH);
-    return this.nonce;
+    writeU32(NONCE, 0, this.salt);
+    copySmall(packet, ESP_HEADER_LENGTH, NONCE, SALT_LENGTH, IV_LENGTH);
+    return NONCE;
   }
 
   // The casts: @types/node declares ChaCha20-Poly1305's setAAD options as required, but node
@@ -68,23 +81,18 @@ export class AeadKey {
 }
 
 /**
- * The authenticated header, copied into per-SA scratch (cheaper than a view per packet):
+ * The authenticated header, copied into shared scratch (cheaper than a view per packet):
  * SPI || seq, or SPI || seq-hi || seq-lo with ESN (RFC 4106 5, RFC 4543 3, RFC 7634 2.1).
  */
-export class EsnHeader {
-  private readonly plain = Buffer.alloc(8);
-  private readonly extended = Buffer.alloc(12);
-
-  of(packet: Buffer, esn: boolean, seqHi: number): Buffer {
-    if (!esn) {
-      copySmall(packet, 0, this.plain, 0, 8);
-      return this.plain;
-    }
-    copySmall(packet, 0, this.extended, 0, 4);
-    writeU32(this.extended, 4, seqHi);
-    copySmall(packet, 4, this.extended, 8, 4);
-    return this.extended;
+export function aadOf(packet: Buffer, esn: boolean, seqHi: number): Buffer {
+  if (!esn) {
+    copySmall(packet, 0, AAD_PLAIN, 0, 8);
+    return AAD_PLAIN;
   }
+  copySmall(packet, 0, AAD_ESN, 0, 4);
+  writeU32(AAD_ESN, 4, seqHi);
+  copySmall(packet, 4, AAD_ESN, 8, 4);
+  return AAD_ESN;
 }
 
 /** AES-GCM with an 8, 12 or 16-byte ICV, or ChaCha20-Poly1305 (16). */
@@ -96,24 +104,19 @@ export class AeadTransform implements EspTransformOps {
   readonly minCiphertext = 2;
   readonly clearText = false;
   private readonly key: AeadKey;
-  private readonly header = new EsnHeader();
-  private readonly scratch = new Staging();
-  /** The received tag, copied out of the packet (node copies it again in setAuthTag). */
-  private readonly tag: Buffer;
 
   constructor(algorithm: AeadAlgorithm, keyMaterial: Uint8Array, readonly icvLength: number) {
     this.key = new AeadKey(algorithm, keyMaterial, icvLength);
-    this.tag = Buffer.alloc(icvLength);
   }
 
   staging(length: number): Buffer {
-    return this.scratch.view(length);
+    return STAGING.view(length);
   }
 
   seal(packet: Buffer, plaintextLength: number, esn: boolean, seqHi: number): void {
     const c = this.key.cipher(packet);
-    c.setAAD(this.header.of(packet, esn, seqHi));
-    packet.set(c.update(this.scratch.view(plaintextLength)), CT_OFFSET);
+    c.setAAD(aadOf(packet, esn, seqHi));
+    packet.set(c.update(STAGING.view(plaintextLength)), CT_OFFSET);
     c.final();
     packet.set(c.getAuthTag(), CT_OFFSET + plaintextLength);
   }
@@ -121,9 +124,11 @@ export class AeadTransform implements EspTransformOps {
   open(packet: Buffer, ciphertextLength: number, esn: boolean, seqHi: number): Buffer | null {
     const icvOffset = CT_OFFSET + ciphertextLength;
     const d = this.key.decipher(packet);
-    d.setAAD(this.header.of(packet, esn, seqHi));
-    copySmall(packet, icvOffset, this.tag, 0, this.icvLength);
-    d.setAuthTag(this.tag);
+    d.setAAD(aadOf(packet, esn, seqHi));
+    // The received tag, copied out of the packet into scratch (node copies it again).
+    const tag = tagScratch(this.icvLength);
+    copySmall(packet, icvOffset, tag, 0, this.icvLength);
+    d.setAuthTag(tag);
     const plaintext = d.update(view(packet, CT_OFFSET, icvOffset));
     try {
       d.final(); // RFC 4106 / RFC 7634: the tag is checked here

@@ -2,7 +2,7 @@
 // RFC 4543 3 (reviewed in draft-mcgrew-gcm-test-01 3): nonce = salt || IV, plaintext = {} and
 // AAD = SPI || sequence number (SPI || seq-hi || seq-lo with ESN) || IV ||
 // payload || padding || pad length || next header, all carried in clear; ICV = 16-byte tag.
-import { EsnHeader, AeadKey } from './aead.js';
+import { aadOf, AeadKey } from './aead.js';
 import type { AeadAlgorithm } from './aead.js';
 import type { EspTransformOps } from './ops.js';
 import { ESP_HEADER_LENGTH, view } from './ops.js';
@@ -20,7 +20,6 @@ export class GmacTransform implements EspTransformOps {
   readonly minCiphertext = 2;
   readonly clearText = true;
   private readonly key: AeadKey;
-  private readonly header = new EsnHeader();
 
   /** keyMaterial = AES key || salt; algorithm is the matching aes-*-gcm. */
   constructor(algorithm: AeadAlgorithm, keyMaterial: Uint8Array) {
@@ -30,7 +29,7 @@ export class GmacTransform implements EspTransformOps {
   /** Everything before the ICV is AAD; with ESN the header part is rebuilt with seq-hi. */
   private authenticate(c: { setAAD(data: Uint8Array): unknown }, packet: Buffer, end: number, esn: boolean, seqHi: number): void {
     if (esn) {
-      c.setAAD(this.header.of(packet, true, seqHi));
+      c.setAAD(aadOf(packet, true, seqHi));
       c.setAAD(view(packet, ESP_HEADER_LENGTH, end));
     } else {
       c.setAAD(view(packet, 0, end));

@@ -6,6 +6,7 @@ import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { writeU32 } from '../../wire/bytes.js';
 import type { IntegrityAlgorithm } from '../transform-spec.js';
 import { copySmall } from './ops.js';
+import { icvScratch, SEQ_HI } from './scratch.js';
 
 export type HmacAlgorithm = Exclude<IntegrityAlgorithm, 'none'>;
 
@@ -29,10 +30,6 @@ export class HmacIcv {
   readonly icvLength: number;
   private readonly hash: string;
   private readonly key: KeyObject;
-  /** RFC 4303 3.3.2.1: with ESN the high 32 bits are appended for the ICV only, never sent. */
-  private readonly seqHiBytes = Buffer.alloc(4);
-  private readonly expected: Buffer;
-  private readonly received: Buffer;
 
   /** The caller (createEspCipher) has checked the key length. */
   constructor(algorithm: HmacAlgorithm, key: Uint8Array) {
@@ -40,16 +37,15 @@ export class HmacIcv {
     this.hash = p.hash;
     this.icvLength = p.icvLength;
     this.key = createSecretKey(key);
-    this.expected = Buffer.alloc(p.icvLength);
-    this.received = Buffer.alloc(p.icvLength);
   }
 
   /** The full (untruncated) HMAC over data, followed by seqHi when esn. */
   private digest(data: Uint8Array, esn: boolean, seqHi: number): Buffer {
     const h = createHmac(this.hash, this.key).update(data);
     if (esn) {
-      writeU32(this.seqHiBytes, 0, seqHi);
-      h.update(this.seqHiBytes);
+      // RFC 4303 3.3.2.1: with ESN the high 32 bits are appended for the ICV only, never sent.
+      writeU32(SEQ_HI, 0, seqHi);
+      h.update(SEQ_HI);
     }
     return h.digest();
   }
@@ -61,11 +57,12 @@ export class HmacIcv {
 
   /**
    * Compares the ICV at packet[icvOffset, + icvLength) with the truncated HMAC of data using
-   * crypto.timingSafeEqual (both copied to per-SA scratch first: no views per packet).
+   * crypto.timingSafeEqual (both copied to shared scratch first: no views per packet).
    */
   verify(data: Uint8Array, esn: boolean, seqHi: number, packet: Uint8Array, icvOffset: number): boolean {
-    copySmall(this.digest(data, esn, seqHi), 0, this.expected, 0, this.icvLength);
-    copySmall(packet, icvOffset, this.received, 0, this.icvLength);
-    return timingSafeEqual(this.expected, this.received);
+    const { expected, received } = icvScratch(this.icvLength);
+    copySmall(this.digest(data, esn, seqHi), 0, expected, 0, this.icvLength);
+    copySmall(packet, icvOffset, received, 0, this.icvLength);
+    return timingSafeEqual(expected, received);
   }
 }

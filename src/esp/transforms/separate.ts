@@ -3,9 +3,11 @@
 // (|| seq-hi with ESN, RFC 4303 3.3.2.1) and is checked before decrypting (RFC 4303 3.4.4).
 import type { KeyObject } from 'node:crypto';
 import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
+import { u32, writeU32 } from '../../wire/bytes.js';
 import type { HmacIcv } from './integrity.js';
 import type { EspTransformOps } from './ops.js';
-import { copySmall, ESP_HEADER_LENGTH, Staging, view } from './ops.js';
+import { copySmall, ESP_HEADER_LENGTH, view } from './ops.js';
+import { BLOCK, STAGING } from './scratch.js';
 
 /** The encryption half: turns staged plaintext into ciphertext in the packet, and back. */
 export interface Encryption {
@@ -29,17 +31,16 @@ export class CbcEncryption implements Encryption {
   readonly clearText = false;
   private readonly name: string;
   private readonly key: KeyObject;
-  /** The packet's IV, copied into scratch (node copies it again on init). */
-  private readonly iv = Buffer.alloc(16);
 
   constructor(keyBits: number, key: Uint8Array) {
     this.name = `aes-${keyBits}-cbc`;
     this.key = createSecretKey(key);
   }
 
+  /** The packet's IV, copied into shared scratch (node copies it again on init). */
   private ivOf(packet: Buffer): Buffer {
-    copySmall(packet, ESP_HEADER_LENGTH, this.iv, 0, 16);
-    return this.iv;
+    copySmall(packet, ESP_HEADER_LENGTH, BLOCK, 0, 16);
+    return BLOCK;
   }
 
   encrypt(packet: Buffer, plaintext: Buffer): void {
@@ -64,20 +65,21 @@ export class CtrEncryption implements Encryption {
   readonly clearText = false;
   private readonly name: string;
   private readonly key: KeyObject;
-  /** RFC 3686 4: nonce (4) || IV (8) || block counter (4) starting at 1; node copies it on init. */
-  private readonly counterBlock = Buffer.alloc(16);
+  private readonly nonce: number;
 
   /** keyMaterial = AES key || nonce; the caller has checked its length. */
   constructor(keyBits: number, keyMaterial: Uint8Array) {
     this.name = `aes-${keyBits}-ctr`;
     this.key = createSecretKey(keyMaterial.subarray(0, keyBits / 8));
-    this.counterBlock.set(keyMaterial.subarray(keyBits / 8), 0);
-    this.counterBlock[15] = 1;
+    this.nonce = u32(keyMaterial, keyBits / 8);
   }
 
+  /** RFC 3686 4: nonce (4) || IV (8) || block counter (4) starting at 1, in shared scratch. */
   private counter(packet: Buffer): Buffer {
-    copySmall(packet, ESP_HEADER_LENGTH, this.counterBlock, 4, 8);
-    return this.counterBlock;
+    writeU32(BLOCK, 0, this.nonce);
+    copySmall(packet, ESP_HEADER_LENGTH, BLOCK, 4, 8);
+    writeU32(BLOCK, 12, 1);
+    return BLOCK;
   }
 
   encrypt(packet: Buffer, plaintext: Buffer): void {
@@ -117,7 +119,6 @@ export class SeparateTransform implements EspTransformOps {
   readonly ivSource: EspTransformOps['ivSource'];
   readonly minCiphertext: number;
   readonly clearText: boolean;
-  private readonly scratch = new Staging();
 
   constructor(private readonly encryption: Encryption, private readonly integrity: HmacIcv) {
     this.ivLength = encryption.ivLength;
@@ -129,11 +130,11 @@ export class SeparateTransform implements EspTransformOps {
   }
 
   staging(length: number): Buffer {
-    return this.scratch.view(length);
+    return STAGING.view(length);
   }
 
   seal(packet: Buffer, plaintextLength: number, esn: boolean, seqHi: number): void {
-    if (!this.clearText) this.encryption.encrypt(packet, this.scratch.view(plaintextLength));
+    if (!this.clearText) this.encryption.encrypt(packet, STAGING.view(plaintextLength));
     const icvOffset = ESP_HEADER_LENGTH + this.ivLength + plaintextLength;
     this.integrity.sign(view(packet, 0, icvOffset), esn, seqHi, packet, icvOffset);
   }
