@@ -33,14 +33,7 @@ const ECHO_PORT = '9000';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.warn('\n*** strongswan-capture.test.ts needs root (network namespaces); its tests are SKIPPED ***\n');
-/**
- * hasOracle('strongswan') probes with `swanctl --version`, which exits 2 when no charon
- * listens on the default socket, so it reports strongSwan missing when it is installed. Probe
- * what this test runs instead, and let hasOracle() decide (skip locally, fail in CI) only
- * when that is really absent.
- */
-const strongswanInstalled = existsSync('/usr/lib/ipsec/charon') && spawnSync('swanctl', ['--help'], { stdio: 'ignore' }).status === 0;
-const canRun = isRoot && (strongswanInstalled || hasOracle('strongswan')) && hasOracle('tshark') && hasOracle('scapy');
+const canRun = isRoot && hasOracle('strongswan') && hasOracle('tshark') && hasOracle('scapy');
 
 const state = scratchDir('strongswan');
 const env = { ...process.env, SW_NS_A: NS_A, SW_NS_B: NS_B, SW_STATE: state };

@@ -1,7 +1,7 @@
 // Runs tshark on a capture with an esp_sa key table placed in a throw-away Wireshark profile
 // (tshark reads $XDG_CONFIG_HOME/wireshark/esp_sa), so several key lines apply at once.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,6 +14,7 @@ export function tsharkFields(capture: string, espSa: string, fields: readonly st
     ...extra, '-T', 'fields', '-E', 'separator=/t', ...fields.flatMap((f) => ['-e', f]),
   ];
   const r = spawnSync('tshark', args, { encoding: 'utf8', env: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config') } });
+  rmSync(home, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`tshark failed (${r.status}): ${r.stderr}`);
   return r.stdout.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
 }

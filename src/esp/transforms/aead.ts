@@ -6,7 +6,7 @@ import type { CipherGCMTypes, KeyObject } from 'node:crypto';
 import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
 import { u32, writeU32 } from '../../wire/bytes.js';
 import type { EspTransformOps } from './ops.js';
-import { copySmall, ESP_HEADER_LENGTH, view } from './ops.js';
+import { copySmall, ESP_HEADER_LENGTH, finalVerifies, view } from './ops.js';
 import { AAD_ESN, AAD_PLAIN, NONCE, STAGING, tagScratch } from './scratch.js';
 
 const SALT_LENGTH = 4;
@@ -42,7 +42,12 @@ function tagOptions(length: number): { readonly authTagLength: number } {
   return o;
 }
 
-/** Per-SA key and salt for one AEAD; the nonce is assembled in shared scratch per packet. */
+/**
+ * Per-SA key and salt for one AEAD; the nonce is assembled in shared scratch per packet.
+ * The transforms extend it rather than hold it: one object per SA, not two (a gateway keeps
+ * a million of these; the constant wire lengths live on the prototypes as getters for the
+ * same reason).
+ */
 export class AeadKey {
   private readonly key: KeyObject;
   private readonly salt: number;
@@ -59,7 +64,7 @@ export class AeadKey {
   }
 
   /** salt || the 8-byte IV at packet[8..16), in shared scratch: node copies the nonce on init. */
-  private loadIv(packet: Buffer): Buffer {
+  protected loadIv(packet: Buffer): Buffer {
     writeU32(NONCE, 0, this.salt);
     copySmall(packet, ESP_HEADER_LENGTH, NONCE, SALT_LENGTH, IV_LENGTH);
     return NONCE;
@@ -96,17 +101,17 @@ export function aadOf(packet: Buffer, esn: boolean, seqHi: number): Buffer {
 }
 
 /** AES-GCM with an 8, 12 or 16-byte ICV, or ChaCha20-Poly1305 (16). */
-export class AeadTransform implements EspTransformOps {
-  readonly ivLength = IV_LENGTH;
-  readonly alignment = 4; // stream-like: only RFC 4303 2.4's 4-byte alignment
-  readonly aead = true;
-  readonly ivSource = 'sequence';
-  readonly minCiphertext = 2;
-  readonly clearText = false;
-  private readonly key: AeadKey;
+export class AeadTransform extends AeadKey implements EspTransformOps {
+  get ivLength(): number { return IV_LENGTH; }
+  /** Stream-like: only RFC 4303 2.4's 4-byte alignment. */
+  get alignment(): number { return 4; }
+  get aead(): boolean { return true; }
+  get ivSource(): 'sequence' { return 'sequence'; }
+  get minCiphertext(): number { return 2; }
+  get clearText(): boolean { return false; }
 
   constructor(algorithm: AeadAlgorithm, keyMaterial: Uint8Array, readonly icvLength: number) {
-    this.key = new AeadKey(algorithm, keyMaterial, icvLength);
+    super(algorithm, keyMaterial, icvLength);
   }
 
   staging(length: number): Buffer {
@@ -114,7 +119,7 @@ export class AeadTransform implements EspTransformOps {
   }
 
   seal(packet: Buffer, plaintextLength: number, esn: boolean, seqHi: number): void {
-    const c = this.key.cipher(packet);
+    const c = this.cipher(packet);
     c.setAAD(aadOf(packet, esn, seqHi));
     packet.set(c.update(STAGING.view(plaintextLength)), CT_OFFSET);
     c.final();
@@ -123,18 +128,14 @@ export class AeadTransform implements EspTransformOps {
 
   open(packet: Buffer, ciphertextLength: number, esn: boolean, seqHi: number): Buffer | null {
     const icvOffset = CT_OFFSET + ciphertextLength;
-    const d = this.key.decipher(packet);
+    const d = this.decipher(packet);
     d.setAAD(aadOf(packet, esn, seqHi));
     // The received tag, copied out of the packet into scratch (node copies it again).
     const tag = tagScratch(this.icvLength);
     copySmall(packet, icvOffset, tag, 0, this.icvLength);
     d.setAuthTag(tag);
     const plaintext = d.update(view(packet, CT_OFFSET, icvOffset));
-    try {
-      d.final(); // RFC 4106 / RFC 7634: the tag is checked here
-    } catch {
-      return null;
-    }
-    return plaintext;
+    // RFC 4106 / RFC 7634: the tag is checked in final().
+    return finalVerifies(d) ? plaintext : null;
   }
 }

@@ -5,25 +5,25 @@
 import { aadOf, AeadKey } from './aead.js';
 import type { AeadAlgorithm } from './aead.js';
 import type { EspTransformOps } from './ops.js';
-import { ESP_HEADER_LENGTH, view } from './ops.js';
+import { ESP_HEADER_LENGTH, finalVerifies, view } from './ops.js';
 
 const IV_LENGTH = 8;
 const PT_OFFSET = ESP_HEADER_LENGTH + IV_LENGTH;
 const TAG_LENGTH = 16; // RFC 4543 3: the full 16-octet tag
 
-export class GmacTransform implements EspTransformOps {
-  readonly ivLength = IV_LENGTH;
-  readonly icvLength = TAG_LENGTH;
-  readonly alignment = 4;
-  readonly aead = true;
-  readonly ivSource = 'sequence'; // RFC 4543 3: the IV must not repeat for a key; the counter does not
-  readonly minCiphertext = 2;
-  readonly clearText = true;
-  private readonly key: AeadKey;
+export class GmacTransform extends AeadKey implements EspTransformOps {
+  get ivLength(): number { return IV_LENGTH; }
+  get icvLength(): number { return TAG_LENGTH; }
+  get alignment(): number { return 4; }
+  get aead(): boolean { return true; }
+  /** RFC 4543 3: the IV must not repeat for a key; the sequence number does not. */
+  get ivSource(): 'sequence' { return 'sequence'; }
+  get minCiphertext(): number { return 2; }
+  get clearText(): boolean { return true; }
 
   /** keyMaterial = AES key || salt; algorithm is the matching aes-*-gcm. */
   constructor(algorithm: AeadAlgorithm, keyMaterial: Uint8Array) {
-    this.key = new AeadKey(algorithm, keyMaterial, TAG_LENGTH);
+    super(algorithm, keyMaterial, TAG_LENGTH);
   }
 
   /** Everything before the ICV is AAD; with ESN the header part is rebuilt with seq-hi. */
@@ -42,7 +42,7 @@ export class GmacTransform implements EspTransformOps {
 
   seal(packet: Buffer, plaintextLength: number, esn: boolean, seqHi: number): void {
     const end = PT_OFFSET + plaintextLength;
-    const c = this.key.cipher(packet);
+    const c = this.cipher(packet);
     this.authenticate(c, packet, end, esn, seqHi);
     c.final();
     packet.set(c.getAuthTag(), end);
@@ -50,14 +50,10 @@ export class GmacTransform implements EspTransformOps {
 
   open(packet: Buffer, ciphertextLength: number, esn: boolean, seqHi: number): Buffer | null {
     const end = PT_OFFSET + ciphertextLength;
-    const d = this.key.decipher(packet);
+    const d = this.decipher(packet);
     this.authenticate(d, packet, end, esn, seqHi);
     d.setAuthTag(view(packet, end, end + TAG_LENGTH));
-    try {
-      d.final();
-    } catch {
-      return null;
-    }
+    if (!finalVerifies(d)) return null;
     return packet; // clear text: the plaintext is packet[16, end)
   }
 }

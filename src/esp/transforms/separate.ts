@@ -24,11 +24,14 @@ export interface Encryption {
 
 /** AES-CBC, RFC 3602: 16-byte random IV, blocks of 16, no cipher padding (ESP pads). */
 export class CbcEncryption implements Encryption {
-  readonly ivLength = 16;
-  readonly alignment = 16; // RFC 3602: the plaintext is padded to the 16-byte AES block
-  readonly ivSource = 'random'; // RFC 3602: the IV MUST be random and unpredictable
-  readonly minCiphertext = 16;
-  readonly clearText = false;
+  // Constants on the prototype, not per SA (memory: a million SAs).
+  get ivLength(): number { return 16; }
+  /** RFC 3602: the plaintext is padded to the 16-byte AES block. */
+  get alignment(): number { return 16; }
+  /** RFC 3602: the IV MUST be random and unpredictable. */
+  get ivSource(): 'random' { return 'random'; }
+  get minCiphertext(): number { return 16; }
+  get clearText(): boolean { return false; }
   private readonly name: string;
   private readonly key: KeyObject;
 
@@ -58,11 +61,12 @@ export class CbcEncryption implements Encryption {
 
 /** AES-CTR, RFC 3686: key material = key || 4-byte nonce; counter block = nonce || IV || 1. */
 export class CtrEncryption implements Encryption {
-  readonly ivLength = 8;
-  readonly alignment = 4;
-  readonly ivSource = 'sequence'; // RFC 3686: the IV must be unique for the key; the counter is
-  readonly minCiphertext = 2;
-  readonly clearText = false;
+  get ivLength(): number { return 8; }
+  get alignment(): number { return 4; }
+  /** RFC 3686: the IV must be unique for the key; the sequence number is. */
+  get ivSource(): 'sequence' { return 'sequence'; }
+  get minCiphertext(): number { return 2; }
+  get clearText(): boolean { return false; }
   private readonly name: string;
   private readonly key: KeyObject;
   private readonly nonce: number;
@@ -95,11 +99,11 @@ export class CtrEncryption implements Encryption {
 
 /** NULL encryption, RFC 2410: no IV, block size 1 (so RFC 4303 2.4's 4-byte alignment), clear text. */
 export class NullEncryption implements Encryption {
-  readonly ivLength = 0;
-  readonly alignment = 4;
-  readonly ivSource = 'none';
-  readonly minCiphertext = 2;
-  readonly clearText = true;
+  get ivLength(): number { return 0; }
+  get alignment(): number { return 4; }
+  get ivSource(): 'none' { return 'none'; }
+  get minCiphertext(): number { return 2; }
+  get clearText(): boolean { return true; }
 
   encrypt(): void {
     // RFC 2410: the ciphertext is the plaintext, already in place (clearText).
@@ -112,22 +116,16 @@ export class NullEncryption implements Encryption {
 
 /** Encrypt-then-MAC: RFC 4303 3.3.2.1 (outbound) and 3.4.4 (inbound, ICV first). */
 export class SeparateTransform implements EspTransformOps {
-  readonly ivLength: number;
-  readonly icvLength: number;
-  readonly alignment: number;
-  readonly aead = false;
-  readonly ivSource: EspTransformOps['ivSource'];
-  readonly minCiphertext: number;
-  readonly clearText: boolean;
+  constructor(private readonly encryption: Encryption, private readonly integrity: HmacIcv) {}
 
-  constructor(private readonly encryption: Encryption, private readonly integrity: HmacIcv) {
-    this.ivLength = encryption.ivLength;
-    this.icvLength = integrity.icvLength;
-    this.alignment = encryption.alignment;
-    this.ivSource = encryption.ivSource;
-    this.minCiphertext = encryption.minCiphertext;
-    this.clearText = encryption.clearText;
-  }
+  // Read through to the halves: two fields per SA instead of eight.
+  get ivLength(): number { return this.encryption.ivLength; }
+  get icvLength(): number { return this.integrity.icvLength; }
+  get alignment(): number { return this.encryption.alignment; }
+  get aead(): boolean { return false; }
+  get ivSource(): EspTransformOps['ivSource'] { return this.encryption.ivSource; }
+  get minCiphertext(): number { return this.encryption.minCiphertext; }
+  get clearText(): boolean { return this.encryption.clearText; }
 
   staging(length: number): Buffer {
     return STAGING.view(length);
