@@ -16,13 +16,17 @@ function pad(text: string | number, width: number, left = false): string {
 
 async function esp(): Promise<void> {
   console.log('\n== ESP encapsulate + decapsulate per packet, ours vs the node:crypto ceiling (same run) ==');
-  console.log(`${pad('transform', 30, true)} ${pad('payload', 7)} ${pad('ours pkt/s', 12)} ${pad('ceiling pkt/s', 14)} ${pad('ratio', 7)}`);
+  console.log('ratio: median of paired batches (robust to the other core\'s load); sustained: all time, GC pauses included');
+  console.log(`${pad('transform', 30, true)} ${pad('payload', 7)} ${pad('ours pkt/s', 12)} ${pad('ceiling pkt/s', 14)} ${pad('ratio', 7)} ${pad('sustained', 10)}`);
   const rows = await benchEsp({ seconds: quick ? 0.3 : 1.5 });
   for (const r of rows) {
-    console.log(`${pad(r.transform, 30, true)} ${pad(r.payloadBytes, 7)} ${pad(r.oursPps, 12)} ${pad(r.ceilingPps, 14)} ${pad((r.ratio * 100).toFixed(1) + '%', 7)}`);
+    console.log(`${pad(r.transform, 30, true)} ${pad(r.payloadBytes, 7)} ${pad(r.oursPps, 12)} ${pad(r.ceilingPps, 14)} ${pad((r.ratio * 100).toFixed(1) + '%', 7)} ${pad((r.sustainedRatio * 100).toFixed(1) + '%', 10)}`);
   }
   const gcm1400 = rows.find((r) => r.transform === 'aes-gcm-128' && r.payloadBytes === 1400);
-  if (gcm1400) console.log(`bar: 1400-byte AES-GCM-128 at >= 85% of the ceiling: ${(gcm1400.ratio * 100).toFixed(1)}% ${gcm1400.ratio >= 0.85 ? 'MET' : 'NOT MET'}`);
+  if (gcm1400) {
+    const worst = Math.min(gcm1400.ratio, gcm1400.sustainedRatio);
+    console.log(`bar: 1400-byte AES-GCM-128 at >= 85% of the ceiling: ${(gcm1400.ratio * 100).toFixed(1)}% (sustained ${(gcm1400.sustainedRatio * 100).toFixed(1)}%) ${worst >= 0.85 ? 'MET' : 'NOT MET'}`);
+  }
 }
 
 function unknownSpi(): void {

@@ -26,6 +26,12 @@ export interface EspSealParams {
   tfcPadTo?: number;
   /** For test vectors only: the IV to send. By default counter modes send (seqHi, seqLo), CBC a random IV. */
   iv?: Uint8Array;
+  /**
+   * Write the packet into this buffer (from offset 0) instead of fresh memory, and return a
+   * view of it: a sender with a ring of send buffers allocates nothing per packet. It must be
+   * large enough (RangeError otherwise) and not in use by a send still in flight.
+   */
+  out?: Buffer;
 }
 
 /** An ESP packet rides in one IP datagram: no plaintext can be longer than this. */
@@ -40,7 +46,8 @@ export function encapsulate(cipher: EspCipher, p: EspSealParams): Buffer {
   const plaintextLength = payloadLength + padLength + 2;
   const plaintextOffset = ESP_HEADER_LENGTH + ops.ivLength;
   // Every byte is written below (header, IV, ciphertext, ICV): reused memory leaks nothing.
-  const packet = allocPacket(plaintextOffset + plaintextLength + ops.icvLength);
+  const length = plaintextOffset + plaintextLength + ops.icvLength;
+  const packet = p.out === undefined ? allocPacket(length) : outView(p.out, length);
   writeU32(packet, 0, p.spi);
   writeU32(packet, 4, p.seqLo); // RFC 4303 2.2.1: only the low 32 bits are sent
   writeIv(ops, packet, p);
@@ -49,6 +56,12 @@ export function encapsulate(cipher: EspCipher, p: EspSealParams): Buffer {
   else writePlaintext(ops.staging(plaintextLength), 0, p.payload, payloadLength, padLength, p.nextHeader);
   ops.seal(packet, plaintextLength, p.esn, p.seqHi);
   return packet;
+}
+
+function outView(out: Buffer, length: number): Buffer {
+  if (!Buffer.isBuffer(out)) throw new TypeError('p.out must be a Buffer');
+  if (out.length < length) throw new RangeError(`p.out must hold at least ${length} bytes for this packet; got ${out.length}`);
+  return Buffer.from(out.buffer, out.byteOffset, length);
 }
 
 /** RFC 4303 2.4: the fewest padding bytes that right-align pad length and next header. */
