@@ -1,9 +1,10 @@
 // The ipsec-ts commands the catalogs tell people to run, in one place: when the CLI changes a
 // command, this file and IPSEC_TS_SUBCOMMANDS change together (a test checks that every
-// `ipsec-ts <word>` in the catalog text is a known subcommand).
+// `ipsec-ts <word>` in the catalog text is a known subcommand). drops, sa, stats and up are the
+// live daemon's commands (the next milestone); diagnose and explain work today.
 
 /** Subcommands the catalog text refers to. */
-export const IPSEC_TS_SUBCOMMANDS = ['drops', 'sa', 'ike', 'counters', 'diagnose', 'explain'] as const;
+export const IPSEC_TS_SUBCOMMANDS = ['drops', 'sa', 'stats', 'up', 'diagnose', 'explain'] as const;
 
 export type IpsecTsSubcommand = (typeof IPSEC_TS_SUBCOMMANDS)[number];
 
@@ -29,17 +30,17 @@ export function explainCmd(what: string | number): string {
 /** Installed SAs with SPIs, selectors, lifetimes, replay window and per-SA counters. */
 export const SA_LIST = 'ipsec-ts sa list';
 
-/** What the SAD remembers about one SPI: allocation, installation, rekey, deletion, successor. */
-export const SA_HISTORY = 'ipsec-ts sa history --spi <spi>';
+/** One SA, or what the SAD remembers about its SPI: allocation, installation, rekey, deletion, successor. */
+export const SA_HISTORY = 'ipsec-ts sa show <spi>';
 
-/** IKE SAs with their peers, state and child SAs. */
-export const IKE_LIST = 'ipsec-ts ike list';
+/** IKE SAs with their peers, state and child SAs (as swanctl --list-sas shows them). */
+export const IKE_LIST = 'ipsec-ts sa list';
 
-/** The IKE exchanges with one peer: messages, notifies sent and received, retransmissions. */
-export const IKE_LOG = 'ipsec-ts ike log --peer <address>';
+/** The daemon's JSON log lines for one peer: messages, notifies sent and received, retransmissions. */
+export const IKE_LOG = 'ipsec-ts up -c <config> (its JSON log, filtered on the peer address)';
 
 /** Global counters under both names (Windows code and Linux counter). */
-export const COUNTERS = 'ipsec-ts counters';
+export const COUNTERS = 'ipsec-ts stats';
 
 /** Offline replay of a capture with keys: one verdict per packet. */
 export const DIAGNOSE = 'ipsec-ts diagnose <capture.pcapng> --keys <keys-file>';

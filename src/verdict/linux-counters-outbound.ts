@@ -9,7 +9,7 @@ import { XFRM_MONITOR, XFRM_POLICY, XFRM_STATE_STATS, dropsByCounterCheck, statC
 
 const KERNEL_ONLY =
   'ipsec-ts has no counterpart: this event belongs to the kernel transform machinery. ' +
-  'ipsec-ts counters (ipsec-ts counters) are separate from /proc/net/xfrm_stat even on the same host';
+  'ipsec-ts counters (ipsec-ts stats) are separate from /proc/net/xfrm_stat even on the same host';
 
 export const OUTBOUND_COUNTERS: readonly CounterSpec[] = [
   {

@@ -249,7 +249,7 @@ export const IKE_PAYLOAD_CODES: readonly WinSpec[] = [
       SERVICES,
       windows('netsh wfp show filters: the filters the driver has; compare with the traffic being negotiated'),
       strongswan('the Linux counterpart is a failed SPI allocation in the kernel: the charon log says "unable to allocate SPI from kernel"'),
-      ipsecTs('ipsec-ts allocates SPIs itself and never reuses one it still remembers; an allocation failure would show in ipsec-ts ike log as a refused exchange'),
+      ipsecTs('ipsec-ts allocates SPIs itself and never reuses one it still remembers; an allocation failure would show in the daemon log as a refused exchange'),
     ],
   },
   {
@@ -284,7 +284,7 @@ export const IKE_PAYLOAD_CODES: readonly WinSpec[] = [
       WFP_NETEVENTS,
       strongswan('the Linux counterpart: the charon log says "unable to install inbound and outbound IPsec SA (SAD) in kernel"; dmesg and /proc/crypto show whether the algorithm exists'),
       linux('ip xfrm state: is a state for this SPI present, maybe still in acquire?'),
-      ipsecTs('ipsec-ts installs the inbound SA before it sends the response (make before break); an install failure aborts the exchange and shows in ipsec-ts ike log'),
+      ipsecTs('ipsec-ts installs the inbound SA before it sends the response (make before break); an install failure aborts the exchange and shows in the daemon log'),
     ],
   },
   {
