@@ -83,6 +83,7 @@ export function framesWithoutVerdict(t: FrameTally): string[] {
   if (t.keepalive > 0) out.push(`${n(t.keepalive, 'NAT-keepalive', 'NAT-keepalives')} (RFC 3948)`);
   if (t.fragmentsReassembled > 0) out.push(`${n(t.fragmentsReassembled, 'IP fragment', 'IP fragments')} reassembled (each packet is reported at its last fragment)`);
   if (incomplete > 0) out.push(`${n(incomplete, 'IP fragment', 'IP fragments')} of packets that never completed (a fragment is missing from the capture, or came too late)`);
+  if (t.capturedTwice > 0) out.push(`${n(t.capturedTwice, 'ESP packet', 'ESP packets')} captured a second time on another interface (the same bytes; judged once, at the first copy)`);
   if (t.fragmentDuplicates > 0) out.push(`${n(t.fragmentDuplicates, 'duplicate IP fragment', 'duplicate IP fragments')} (ignored)`);
   if (t.fragmentFailures > 0) out.push(`${n(t.fragmentFailures, 'IP fragment', 'IP fragments')} that could not be reassembled${first('fragmentFailures')}`);
   if (t.captureTruncated > 0) out.push(`${n(t.captureTruncated, 'frame', 'frames')} cut short by the capture's snaplen (no verdict possible; capture with -s 0)${first('captureTruncated')}`);

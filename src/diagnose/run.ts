@@ -10,6 +10,7 @@ import type { Verdict } from '../verdict/verdict.js';
 import type { ExtractedFrame, WirePacket } from './extract.js';
 import { extractFrame } from './extract.js';
 import type { Keyring } from './keyring.js';
+import { CaptureTwins, interfaceOf } from './twins.js';
 
 /** One judged ESP packet. */
 export interface PacketReport {
@@ -46,6 +47,8 @@ export interface FrameTally {
   notIp: number;
   malformedIp: number;
   other: number;
+  /** ESP packets captured a second time on another interface (judged once, at the first copy). */
+  capturedTwice: number;
   /** Time of the first frame: the zero of relative times, as in Wireshark's Time column. */
   start: { readonly seconds: number; readonly nanoseconds: number } | null;
   /** The first frame of each kind skipped for a reason, and the reason: what a user checks first. */
@@ -58,7 +61,7 @@ export type SkipKind = 'fragmentFailures' | 'captureTruncated' | 'notIp' | 'malf
 export function emptyTally(): FrameTally {
   return {
     frames: 0, espPackets: 0, ike: 0, keepalive: 0, fragmentsPending: 0, fragmentsReassembled: 0, fragmentDuplicates: 0,
-    fragmentFailures: 0, captureTruncated: 0, notIp: 0, malformedIp: 0, other: 0, start: null, firstSkipped: {},
+    fragmentFailures: 0, captureTruncated: 0, notIp: 0, malformedIp: 0, other: 0, capturedTwice: 0, start: null, firstSkipped: {},
   };
 }
 
@@ -84,6 +87,7 @@ export interface DiagnoseRunResult {
 export function diagnoseCapture(reader: CaptureReader, keyring: Keyring, opts: DiagnoseRunOptions): DiagnoseRunResult {
   const ctx = createInboundContext(keyring.sad, null, { inferSaShape: true });
   const reassembler = new FragmentReassembler();
+  const twins = new CaptureTwins();
   const tally = emptyTally();
   const every = opts.progressEvery ?? 4096;
   let frame = nextFrame(reader);
@@ -91,7 +95,7 @@ export function diagnoseCapture(reader: CaptureReader, keyring: Keyring, opts: D
     tally.frames++;
     tally.start ??= { seconds: frame.seconds, nanoseconds: frame.nanoseconds };
     const outcome = extractFrame(frame, reassembler, { udpEncapPorts: opts.udpEncapPorts });
-    const report = judge(ctx, keyring, frame, outcome, tally);
+    const report = judge({ ctx, keyring, twins, tally }, frame, outcome);
     if (report !== null) {
       tally.espPackets++;
       opts.onPacket(report, tally);
@@ -112,10 +116,19 @@ function nextFrame(reader: CaptureReader): CaptureFrame | CaptureError | null {
   }
 }
 
-function judge(ctx: InboundContext, keyring: Keyring, frame: CaptureFrame, outcome: ExtractedFrame, tally: FrameTally): PacketReport | null {
+/** What judging a frame works with. */
+interface Judge {
+  readonly ctx: InboundContext;
+  readonly keyring: Keyring;
+  readonly twins: CaptureTwins;
+  readonly tally: FrameTally;
+}
+
+function judge(j: Judge, frame: CaptureFrame, outcome: ExtractedFrame): PacketReport | null {
+  const tally = j.tally;
   tally.fragmentsReassembled += outcome.completes;
   switch (outcome.kind) {
-    case 'packet': return judgePacket(ctx, keyring, frame, outcome.packet, tally);
+    case 'packet': return judgePacket(j, frame, outcome.packet);
     case 'ike': tally.ike++; return null;
     case 'fragment-pending':
       if (outcome.duplicate) tally.fragmentDuplicates++;
@@ -135,10 +148,15 @@ function skip(tally: FrameTally, kind: SkipKind, frame: CaptureFrame, detail: st
   return null;
 }
 
-function judgePacket(ctx: InboundContext, keyring: Keyring, frame: CaptureFrame, p: WirePacket, tally: FrameTally): PacketReport | null {
+function judgePacket(j: Judge, frame: CaptureFrame, p: WirePacket): PacketReport | null {
+  const { ctx, keyring, tally } = j;
   const now = frame.timestampMs;
   const esp = p.payload;
   const hasHeader = esp.length >= 8 && !(p.kind === 'udp-encap' && isNonEsp(esp));
+  if (hasHeader && j.twins.isTwin(u32(esp, 0), u32(esp, 4), esp, interfaceOf(frame), now)) {
+    tally.capturedTwice++;
+    return null;
+  }
   if (hasHeader) keyring.prepare(u32(esp, 0), p.src, p.dst, now);
   const meta = { src: p.src, dst: p.dst, srcPort: p.srcPort, dstPort: p.dstPort, encapsulated: p.kind === 'udp-encap' };
   const verdict = p.kind === 'udp-encap' ? processUdpDatagram(ctx, esp, meta, now) : processEsp(ctx, esp, meta, now);

@@ -54,6 +54,13 @@ function tool(cmd: string, args: readonly string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
 }
 
+/** The built CLI as uid/gid 65534 (nobody): what a user without read access sees. */
+function asNobody(args: string[]): { code: number; stderr: string } {
+  const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'ipsec-ts.js');
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', uid: 65534, gid: 65534 });
+  return { code: r.status ?? -1, stderr: r.stderr };
+}
+
 async function diagnose(capture: string, ...extra: string[]): ReturnType<typeof runCli> {
   return runCli(['diagnose', capture, '--keys', at('esp_sa'), ...extra]);
 }
@@ -274,10 +281,14 @@ describe('diagnose refuses input it cannot use, with exit status 2 and a message
     expect(r.stderr).toMatch(/a-folder: is not a regular file/);
   });
 
-  it.skipIf(process.getuid?.() === 0)('refuses a capture it has no permission to read', async () => {
+  it('refuses a capture it has no permission to read', async () => {
     writeFileSync(at('secret.pcap'), Buffer.alloc(24));
     chmodSync(at('secret.pcap'), 0);
-    const r = await diagnose(at('secret.pcap'));
+    chmodSync(dir, 0o755);
+    // Root reads any file, so as root the CLI runs as nobody (uid 65534) in a child process.
+    const r = process.getuid?.() === 0
+      ? asNobody(['diagnose', at('secret.pcap'), '--keys', at('esp_sa')])
+      : await diagnose(at('secret.pcap'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/secret\.pcap: permission denied/);
   });
