@@ -3,6 +3,7 @@
 // or nothing while the default is discard, is dropped with ERROR_IPSEC_CLEAR_TEXT_DROP.
 // A packet whose selector fields cannot be read cannot be matched at all: INVALID_PACKET.
 import { packetFields } from '../packet/fields.js';
+import { spdFieldsOf } from './spd-fields.js';
 import type { InboundPolicyResult, SecurityPolicyDatabase } from '../spd/spd.js';
 import type { Verdict } from '../verdict/verdict.js';
 import { diagnosis, drop } from '../verdict/verdict.js';
@@ -17,10 +18,7 @@ export function clearTextVerdict(spd: SecurityPolicyDatabase | null, packet: Buf
       { length: packet.length, parseFailure: f.reason },
       'Something on the path cut or corrupted the packet, or the sender builds broken IP packets: capture on both ends and compare.'));
   }
-  const result = spd.checkInbound({
-    src: f.src, dst: f.dst, protocol: f.protocol, srcPort: f.srcPort, dstPort: f.dstPort,
-    icmpType: f.icmpType, icmpCode: f.icmpCode, isNonFirstFragment: f.opaque,
-  }, null);
+  const result = spd.checkInbound(spdFieldsOf(f), null);
   if (result.verdict === 'accept') return null;
   const flow = `${f.src} -> ${f.dst} (protocol ${f.protocol}${f.dstPort === null ? '' : `, port ${f.dstPort}`})`;
   const policy = result.policy;

@@ -7,6 +7,7 @@
 import { u32 } from '../wire/bytes.js';
 import { classifyUdpEncap } from '../packet/udp-encap.js';
 import { packetFields } from '../packet/fields.js';
+import { spdFieldsOf } from './spd-fields.js';
 import type { ReplayFailure } from '../replay/window.js';
 import { replayFailureReason } from '../replay/window.js';
 import { decapsulate } from '../esp/decapsulate.js';
@@ -186,10 +187,7 @@ function deliverInner(
     // An inner packet the selectors cannot even read (no ports where its protocol has them)
     // is malformed, not "outside the selectors".
     if (!f.ok) return trailerDrop(ctx, sa, nextHeader, 'malformed-inner-packet', `the inner packet cannot be checked against the SA's selectors: ${f.detail}`);
-    const inside = selectorsContain(selectors, {
-      src: f.src, dst: f.dst, protocol: f.protocol, srcPort: f.srcPort, dstPort: f.dstPort,
-      icmpType: f.icmpType, icmpCode: f.icmpCode, isNonFirstFragment: f.opaque,
-    }, 'in');
+    const inside = selectorsContain(selectors, spdFieldsOf(f), 'in');
     if (!inside) return refuse(ctx, sa, 'wrong-sa-selectors', sa.spi, why.outsideSelectors(sa, f.src, f.dst, f.protocol));
   }
   if (ctx.inferSaShape && !ctx.learnedMode.has(sa)) ctx.learnedMode.set(sa, mode);

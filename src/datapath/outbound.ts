@@ -4,6 +4,7 @@
 // No I/O: the caller owns sockets, queues and the key exchange.
 import { spiHex } from '../wire/bytes.js';
 import { packetFields } from '../packet/fields.js';
+import { spdFieldsOf } from './spd-fields.js';
 import { splitTransport } from '../packet/transport.js';
 import { encapsulate } from '../esp/encapsulate.js';
 import type { SaDatabase } from '../sad/sad.js';
@@ -34,10 +35,7 @@ export function processOutbound(ctx: OutboundContext, packet: Buffer, now: numbe
     return drop('outbound-blocked', null, null, diagnosis(null, 'malformed-outbound-packet', `cannot read the packet to send: ${f.detail}`,
       { reason: f.reason }, 'The application handed over something that is not an IP packet: check what writes to the tunnel.'));
   }
-  const decision = ctx.spd.decideOutbound({
-    src: f.src, dst: f.dst, protocol: f.protocol, srcPort: f.srcPort, dstPort: f.dstPort,
-    icmpType: f.icmpType, icmpCode: f.icmpCode, isNonFirstFragment: f.opaque,
-  });
+  const decision = ctx.spd.decideOutbound(spdFieldsOf(f));
   if (decision.action === 'bypass') return { verdict: 'bypass', packet };
   if (decision.action === 'discard' || decision.policy === null) {
     return drop('outbound-blocked', null, null, diagnosis(null, 'discard-policy', `outbound ${flowText(f)} is discarded by ${decision.policy ? `policy ${decision.policy.id}` : 'the default outbound action'}`,
