@@ -150,7 +150,10 @@ function report(reader: CaptureReader, keyring: Keyring, udpEncapPorts: Set<numb
     else if (!opts.quiet) buffer += tableRow(r, first);
     if (buffer.length > 1 << 16) flush();
   };
+  const notesBefore = keyring.notes.length;
   const { tally, stoppedBy } = diagnoseCapture(reader, keyring, { udpEncapPorts, onPacket, onProgress: bar.update });
+  // What the packets taught about the key lines (an ambiguous ICV length resolved, ...).
+  for (const n of keyring.notes.slice(notesBefore)) out.stderr(`ipsec-ts: note: ${opts.keys}:${n.line}: ${n.message}\n`);
   bar.stop();
   if (!opts.json) buffer += summaryText(summary, tally);
   flush();

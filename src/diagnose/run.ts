@@ -157,7 +157,7 @@ function judgePacket(j: Judge, frame: CaptureFrame, p: WirePacket): PacketReport
     tally.capturedTwice++;
     return null;
   }
-  if (hasHeader) keyring.prepare(u32(esp, 0), p.src, p.dst, now);
+  if (hasHeader) keyring.prepare(u32(esp, 0), p.src, p.dst, now, esp);
   const meta = { src: p.src, dst: p.dst, srcPort: p.srcPort, dstPort: p.dstPort, encapsulated: p.kind === 'udp-encap' };
   const verdict = p.kind === 'udp-encap' ? processUdpDatagram(ctx, esp, meta, now) : processEsp(ctx, esp, meta, now);
   if (verdict.verdict === 'ike') { tally.ike++; return null; }

@@ -43,6 +43,12 @@ export interface EspSaEntry {
   readonly keys: KeyMaterial;
   /** True when the "SN" column says 64-bit (extended sequence numbers). */
   readonly esn: boolean;
+  /**
+   * Other transforms the line may mean. strongSwan's save-keys writes 'ANY 64 bit' for both
+   * 8- and 12-octet AES-GCM ICVs, so such a line may be ICV 12: a reader of packets can
+   * try which one verifies. Empty for every unambiguous line.
+   */
+  readonly alternatives: readonly TransformSpec[];
   /** Facts worth telling the user about this line that are not errors. */
   readonly notes: readonly string[];
 }
@@ -123,7 +129,7 @@ function buildEntry(f: string[], report: LineReport): EspSaEntry | null {
   if (family === null || src === null || dst === null || spi === null || transform === null) return null;
   if (encryptionKey === null || integrityKey === null || esn === null) return null;
   return Object.freeze({
-    line: report.line, family, src, dst, spi, transform: transform.spec,
+    line: report.line, family, src, dst, spi, transform: transform.spec, alternatives: transform.alternatives,
     keys: Object.freeze({ encryptionKey: transform.encryptionKey, integrityKey: transform.integrityKey }),
     esn, notes: Object.freeze(report.notes),
   });
@@ -208,6 +214,7 @@ function parseSn(snText: string | undefined, upperText: string | undefined, repo
 
 interface ParsedTransform {
   readonly spec: TransformSpec;
+  readonly alternatives: readonly TransformSpec[];
   readonly encryptionKey: Uint8Array;
   readonly integrityKey: Uint8Array;
 }
@@ -233,7 +240,10 @@ function parseTransform(
   const encryptionKey = checkEncryptionKey(resolved.enc, encKey, report);
   const integrityKey = checkIntegrityKey(integrity, authKey, report);
   if (encryptionKey === null || integrityKey === null) return null;
-  return { spec: transformSpec(resolved.enc, integrity, encryptionKey), encryptionKey, integrityKey };
+  const spec = transformSpec(resolved.enc, integrity, encryptionKey);
+  // strongSwan's save-keys maps both ENCR_AES_GCM_ICV8 and ENCR_AES_GCM_ICV12 to 'ANY 64 bit'.
+  const alternatives = resolved.icvFromAuthentication && spec.icvLength === 8 ? [Object.freeze({ ...spec, icvLength: 12 as const })] : [];
+  return { spec, alternatives, encryptionKey, integrityKey };
 }
 
 function transformSpec(enc: Usable, integrity: TransformSpec['integrity'], encryptionKey: Uint8Array): TransformSpec {
@@ -286,7 +296,7 @@ function resolveEncryption(
   report.notes.push("'AES-GCM [RFC4106]' is deprecated and tshark 4.0 does not decrypt it; writing uses 'AES-GCM with N octet ICV [RFC4106]'");
   if (auth.bits === 64) {
     // strongSwan's save-keys maps both ENCR_AES_GCM_ICV8 and ENCR_AES_GCM_ICV12 to 64 bits.
-    report.notes.push('strongSwan writes ANY 64 bit for both 8- and 12-octet ICVs: if ICV checks fail, the SA may use 12');
+    report.notes.push('strongSwan writes ANY 64 bit for both 8- and 12-octet ICVs: the first packet decides which one the SA uses');
   }
   const icvLength = (auth.bits / 8) as 8 | 12 | 16;
   return { enc: { kind: 'usable', algorithm: 'aes-gcm', icvLength, tshark40: true }, icvFromAuthentication: true };
