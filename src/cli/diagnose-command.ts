@@ -67,7 +67,11 @@ function loadKeyring(path: string, replayWindow: number, esn: ReadonlySet<number
   if (parsed.errors.length > 0) {
     // "file:line: field: expected ..., found ...", the shape editors and compilers use.
     const list = parsed.errors.map((e) => `  ${path}:${e.line}: ${e.field}: expected ${e.expected}, found ${e.found}`).join('\n');
-    throw new UsageError(`the key file has ${parsed.errors.length} malformed line${parsed.errors.length === 1 ? '' : 's'}:\n${list}\nFix the lines (the format is Wireshark's esp_sa: "IPv4","src","dst","0xSPI","encryption","0xkey","authentication","0xkey").`);
+    const unsupported = parsed.errors.some((e) => e.expected.startsWith('a supported algorithm'));
+    const hint = unsupported
+      ? '\nA line with an algorithm ipsec-ts does not implement can be commented out with # to diagnose the other SAs (packets on its SPI are then reported as never-established).'
+      : '';
+    throw new UsageError(`the key file has ${parsed.errors.length} malformed line${parsed.errors.length === 1 ? '' : 's'}:\n${list}\nFix the lines (the format is Wireshark's esp_sa: "IPv4","src","dst","0xSPI","encryption","0xkey","authentication","0xkey").${hint}`);
   }
   if (parsed.entries.length === 0) throw new UsageError(`the key file ${path} holds no SA lines; without keys every packet would be BAD_SPI`);
   const keyring = new Keyring(parsed.entries, { replayWindow, esn });
