@@ -62,5 +62,6 @@ export { formatEspSaLine, writeEspSaFile } from './io/keys/esp-sa-write.js';
 // Offline diagnosis
 export { Keyring } from './diagnose/keyring.js';
 export { diagnoseCapture } from './diagnose/run.js';
-export type { PacketReport, DiagnoseRunOptions } from './diagnose/run.js';
+export type { DiagnoseRunOptions } from './diagnose/run.js';
+export type { PacketReport } from './diagnose/packet-report.js';
 export { packetJson } from './diagnose/report-json.js';

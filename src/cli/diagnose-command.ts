@@ -10,7 +10,8 @@ import type { CaptureReader } from '../io/capture/frame.js';
 import { parseEspSaFile } from '../io/keys/esp-sa-file.js';
 import { Keyring } from '../diagnose/keyring.js';
 import { diagnoseCapture } from '../diagnose/run.js';
-import type { FrameTally, PacketReport } from '../diagnose/run.js';
+import type { FrameTally } from '../diagnose/run.js';
+import type { PacketReport } from '../diagnose/packet-report.js';
 import { packetJson } from '../diagnose/report-json.js';
 import { framesWithoutVerdict, noEspHint, summaryText, tableHeader, tableRow } from '../diagnose/report-text.js';
 import { SummaryBuilder } from '../diagnose/summary.js';
@@ -28,8 +29,11 @@ export interface DiagnoseOptions {
 
 class UsageError extends Error {}
 
+/** RFC 3948: ESP-in-UDP uses 4500; a NAT or a configuration may add others. */
+const NAT_T_PORT = 4500;
+
 function parsePorts(values: readonly string[]): Set<number> {
-  const ports = new Set<number>();
+  const ports = new Set<number>([NAT_T_PORT]);
   for (const v of values.flatMap((x) => x.split(','))) {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--udp-port: '${v}' is not a port number (1-65535)`);

@@ -45,8 +45,8 @@ function buildProgram(out: Output, setExit: (code: number) => void): Command {
     .requiredOption('-k, --keys <file>', 'Wireshark esp_sa key file (as Wireshark or strongSwan save-keys write it)')
     .option('--json', 'write JSON Lines, one object per ESP packet, instead of the table')
     .option('--replay-window <n>', 'anti-replay window size per SA (0 = off)', '64')
-    .option('--udp-port <port...>', 'UDP ports that carry ESP-in-UDP (RFC 3948)', ['4500'])
-    .option('--esn <spi...>', "SAs that use extended sequence numbers (SPIs, or 'all'); Wireshark 4.0 key files cannot say it")
+    .option('--udp-port <ports>', 'more UDP ports that carry ESP-in-UDP, besides 4500 (RFC 3948); repeat or comma-separate', collect, [])
+    .option('--esn <spis>', "SAs that use extended sequence numbers: SPIs (repeat or comma-separate) or 'all'; Wireshark 4.0 key files cannot say it", collect)
     .option('--no-progress', 'no progress bar on stderr')
     .option('--quiet', 'only the summary (table mode)')
     .action(async (capture: string, opts: DiagnoseOptions) => {
@@ -54,6 +54,11 @@ function buildProgram(out: Output, setExit: (code: number) => void): Command {
     });
 
   return program;
+}
+
+/** Repeatable options: --udp-port 4501 --udp-port 4502 (each value may also be a comma list). */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export async function main(argv: readonly string[], out: Output = processOutput()): Promise<number> {

@@ -10,9 +10,9 @@ function saEvidence(sa: SecurityAssociation): Record<string, string | number | b
   return { spi: spiHex(sa.spi), saId: sa.id, label: sa.config.label ?? null };
 }
 
-export function truncatedEspHeader(length: number): Diagnosis {
+export function truncatedEspHeader(length: number, detail?: string): Diagnosis {
   return diagnosis(null, 'truncated-esp-header',
-    `ESP packet of ${length} bytes is shorter than the 8-byte ESP header`,
+    detail ?? `ESP packet of ${length} bytes is shorter than the 8-byte ESP header`,
     { length },
     'Something on the path cut the packet, or it is not ESP: capture on both ends and compare lengths (MTU problems show as truncated packets).');
 }
@@ -51,7 +51,7 @@ export function replayFailure(sa: SecurityAssociation, reason: ReplayFailureReas
 export function integrityFailure(sa: SecurityAssociation, detail: string, seqHi: number, seqLo: number): Diagnosis {
   return diagnosis(null, 'icv-mismatch', `${detail}: the packet was changed on the path, or the two ends hold different keys`,
     { ...saEvidence(sa), seqHi, seqLo, esn: sa.config.esn, transform: transformName(sa), icvLength: sa.config.cipher.icvLength },
-    'The packet was altered on the path, or the two ends hold different keys for this SPI: compare the keys (ipsec-ts keys export / ip xfrm state / swanctl --list-sas) and look for middleboxes rewriting packets.');
+    'The packet was altered on the path, or the two ends hold different keys for this SPI: compare the keys on both ends (ip xfrm state, swanctl --list-sas; for a capture, the key file) and look for middleboxes rewriting packets.');
 }
 
 export function esnMismatch(sa: SecurityAssociation, seqHi: number, seqLo: number): Diagnosis {

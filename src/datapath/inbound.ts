@@ -5,7 +5,8 @@
 //     ─► SA lifetime ─► replay check ─► ICV + decrypt ─► replay commit ─► trailer
 //     ─► lifetime accounting ─► mode decap ─► SA selectors ─► delivered
 import { u32 } from '../wire/bytes.js';
-import { classifyUdpEncap } from '../packet/udp-encap.js';
+import { classifyUdpEncap, describeUdpEncapInvalid, udpEncapInvalidReason } from '../packet/udp-encap.js';
+import { ESP_HEADER_LENGTH, ESP_MAX_RESERVED_SPI } from '../packet/esp-header.js';
 import { packetFields } from '../packet/fields.js';
 import { spdFieldsOf } from './spd-fields.js';
 import type { ReplayFailure } from '../replay/window.js';
@@ -63,7 +64,6 @@ export function createInboundContext(sad: SaDatabase, spd: SecurityPolicyDatabas
   };
 }
 
-const ESP_HEADER_LENGTH = 8;
 const TUNNEL = 1;
 const TRANSPORT = 2;
 
@@ -79,7 +79,8 @@ export function processUdpDatagram(ctx: InboundContext, payload: Buffer, meta: I
     case 'esp':
       return processEsp(ctx, payload, meta, now);
     case 'invalid':
-      return refuse(ctx, null, 'invalid-packet', null, why.truncatedEspHeader(payload.length));
+      return refuse(ctx, null, 'invalid-packet', null,
+        why.truncatedEspHeader(payload.length, describeUdpEncapInvalid(udpEncapInvalidReason(payload)!, payload.length)));
   }
 }
 
@@ -87,7 +88,7 @@ export function processUdpDatagram(ctx: InboundContext, payload: Buffer, meta: I
 export function processEsp(ctx: InboundContext, esp: Buffer, meta: InboundMeta, now: number): Verdict {
   if (esp.length < ESP_HEADER_LENGTH) return refuse(ctx, null, 'invalid-packet', null, why.truncatedEspHeader(esp.length));
   const spi = u32(esp, 0);
-  const sa = spi > 255 ? ctx.sad.lookupInbound(spi, meta.dst) : undefined;
+  const sa = spi > ESP_MAX_RESERVED_SPI ? ctx.sad.lookupInbound(spi, meta.dst) : undefined;
   if (sa === undefined) return refuse(ctx, null, 'bad-spi', spi, diagnoseUnknownSpi(ctx.sad, spi, meta, now, ctx.unknownSpis));
   if (!ctx.inferSaShape && (sa.config.encapsulation !== null) !== meta.encapsulated) {
     return refuse(ctx, sa, 'wrong-sa-state', spi, why.wrongEncapsulation(sa, meta.encapsulated));

@@ -45,7 +45,7 @@ export function processOutbound(ctx: OutboundContext, packet: Buffer, now: numbe
   const sa = ctx.saForPolicy(policy);
   if (sa === null || !sa.usable) {
     return drop('outbound-no-sa', null, null, diagnosis(null, 'no-outbound-sa', `outbound ${flowText(f)} needs IPsec (policy ${policy.id}) but no SA is installed for it`,
-      { policy: policy.id, label: policy.template?.label ?? null }, 'Bring the SA up (ipsec-ts sa add, or the key exchange) before sending this traffic.'));
+      { policy: policy.id, label: policy.template?.label ?? null }, 'Bring the SA up (install it with its keys, or let the key exchange negotiate it) before sending this traffic.'));
   }
   // RFC 4301 4.4.2.1: at the hard lifetime the SA must not be used, even between timer ticks.
   const expiry = ctx.sad.checkUsable(sa, now);
@@ -69,6 +69,10 @@ function expiredSa(policy: Policy, sa: SecurityAssociation, e: ExpiryEvidence, f
  * 4 or 41), transport mode its upper-layer bytes (RFC 4303 3.1.1).
  */
 export function sealWithSa(sa: SecurityAssociation, packet: Buffer, now: number, sad: SaDatabase | null = null, tfcPadTo?: number): OutboundVerdict {
+  // Misuse, not input: an inbound SA holds the peer's key, and sealing with it would repeat the
+  // nonces (sequence numbers) the peer uses with that key; a removed SA must not send again.
+  if (sa.config.direction !== 'outbound') throw new RangeError(`sa must be an outbound SA; ${spiHex(sa.spi)} is inbound`);
+  if (!sa.usable) throw new RangeError(`sa ${spiHex(sa.spi)} is not usable (state ${sa.state}${sa.removedAt === null ? '' : ', removed'}): seal only with an installed SA`);
   let payload: Uint8Array = packet;
   let nextHeader = (packet[0]! >> 4) === 6 ? NEXT_HEADER_IPV6 : NEXT_HEADER_IPV4;
   if (sa.config.mode === 'transport') {

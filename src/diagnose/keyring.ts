@@ -1,14 +1,20 @@
-// Key file lines become SAs in an SA database, one per line, as the capture replay needs
-// them: each line is an inbound SA at its destination with its own replay window. Lines
-// with wildcards ('*', per-octet, prefixes, SPI patterns) become concrete SAs on demand,
-// the first time a packet matches them (first matching line wins, as in Wireshark).
+// Key file lines become SAs in an SA database, as the capture replay needs them: each line is
+// an inbound SA at its destination with its own replay window. As in Wireshark, the first
+// line (in file order) that matches a packet's SPI and addresses is the one that applies.
+//
+// Exact lines are installed up front, so that a packet on the wrong SPI can be explained
+// against them (the other direction, another destination). Lines with wildcards ('*',
+// per-octet, prefixes, SPI patterns), and exact lines whose transform the file leaves
+// ambiguous, become concrete SAs when the first packet matches them.
 import { createEspCipher } from '../esp/cipher.js';
 import { decapsulate } from '../esp/decapsulate.js';
 import type { TransformSpec } from '../esp/transform-spec.js';
 import { SaDatabase } from '../sad/sad.js';
 import type { SecurityAssociation } from '../sad/sa.js';
 import type { EspSaEntry } from '../io/keys/esp-sa-file.js';
+import type { AddressPattern } from '../io/keys/esp-patterns.js';
 import { matchesAddress, matchesSpi } from '../io/keys/esp-patterns.js';
+import { ESP_MAX_RESERVED_SPI } from '../packet/esp-header.js';
 import { canonicalIp } from '../wire/address.js';
 import { spiHex } from '../wire/bytes.js';
 
@@ -24,25 +30,40 @@ export interface KeyringNote {
   readonly message: string;
 }
 
-const MIN_WIRE_SPI = 256;
-
-function exactAddress(p: EspSaEntry['src']): string | null | undefined {
-  if (p.family === null) return null; // '*': any address
-  const full = p.mask.every((b) => b === 0xff);
-  if (!full) return undefined; // a real pattern
+/** null: any address ('*'); undefined: a real pattern (octets, digits, prefix). */
+function exactAddress(p: AddressPattern): string | null | undefined {
+  if (p.family === null) return null;
+  if (!p.mask.every((b) => b === 0xff)) return undefined;
   return canonicalIp(p.text.split('/')[0]!) ?? undefined;
+}
+
+function isExact(e: EspSaEntry): boolean {
+  return e.spi.mask === 0xffffffff && exactAddress(e.src) !== undefined && exactAddress(e.dst) !== undefined;
+}
+
+function matches(e: EspSaEntry, spi: number, src: string, dst: string): boolean {
+  return matchesSpi(e.spi, spi) && matchesAddress(e.src, src) && matchesAddress(e.dst, dst);
+}
+
+/** Does `earlier` apply to every packet `later` (an exact line) would match? Then `later` never applies. */
+function shadows(earlier: EspSaEntry, later: EspSaEntry): boolean {
+  const src = exactAddress(later.src);
+  const dst = exactAddress(later.dst);
+  if (!matchesSpi(earlier.spi, later.spi.value)) return false;
+  const covers = (p: AddressPattern, address: string | null | undefined): boolean =>
+    p.family === null || (typeof address === 'string' && matchesAddress(p, address));
+  return covers(earlier.dst, dst) && covers(earlier.src, src);
 }
 
 export class Keyring {
   readonly sad = new SaDatabase({ historyMaxEntries: 1 });
   readonly notes: KeyringNote[] = [];
-  private readonly patterns: EspSaEntry[] = [];
+  /** Lines that become SAs at their first packet, in file order. */
+  private readonly pending: EspSaEntry[] = [];
   private readonly entryOf = new Map<SecurityAssociation, EspSaEntry>();
-  /** Exact lines whose transform is ambiguous, by SPI: installed at their first packet. */
-  private readonly undecided = new Map<number, { readonly entry: EspSaEntry; readonly src: string | null; readonly dst: string | null }[]>();
 
   constructor(entries: readonly EspSaEntry[], private readonly opts: KeyringOptions) {
-    for (const e of entries) this.install(e);
+    entries.forEach((e, i) => this.install(e, entries.slice(0, i)));
   }
 
   /** The key line an SA came from. */
@@ -51,74 +72,68 @@ export class Keyring {
   }
 
   /**
-   * Makes sure a line that matches this packet has a concrete SA, so the engine's exact lookup
-   * finds it: a wildcard line, or an exact line whose transform the file leaves ambiguous
-   * (then the packet decides). Other exact lines were installed up front.
+   * Makes sure the first line that matches this packet has a concrete SA, so the engine's
+   * exact lookup finds it. Call before handing the packet to the engine.
    */
   prepare(spi: number, src: string, dst: string, now: number, esp: Buffer): void {
-    if (this.undecided.size > 0) this.decide(spi, dst, now, esp);
-    if (this.patterns.length === 0 || this.sad.lookupInbound(spi, dst) !== undefined) return;
-    const entry = this.patterns.find((e) => matchesSpi(e.spi, spi) && matchesAddress(e.src, src) && matchesAddress(e.dst, dst));
-    if (entry === undefined || spi < MIN_WIRE_SPI) return;
-    this.add(entry, spi, exactAddress(entry.src) ?? null, dst, now);
+    if (this.pending.length === 0 || spi <= ESP_MAX_RESERVED_SPI) return;
+    if (this.sad.lookupInbound(spi, dst) !== undefined) return;
+    const at = this.pending.findIndex((e) => matches(e, spi, src, dst));
+    if (at < 0) return;
+    const entry = this.pending[at]!;
+    if (isExact(entry)) this.pending.splice(at, 1); // an exact line makes exactly one SA
+    const lineDst = exactAddress(entry.dst);
+    this.add(entry, spi, exactAddress(entry.src) ?? null, lineDst === undefined ? dst : lineDst, now, this.transformFor(entry, spi, esp));
   }
 
-  private install(e: EspSaEntry): void {
-    const src = exactAddress(e.src);
-    const dst = exactAddress(e.dst);
-    if (e.spi.mask !== 0xffffffff || src === undefined || dst === undefined) {
-      this.patterns.push(e);
+  private install(e: EspSaEntry, earlier: readonly EspSaEntry[]): void {
+    if (!isExact(e)) {
+      this.pending.push(e);
       return;
     }
-    if (e.spi.value < MIN_WIRE_SPI) {
+    if (e.spi.value <= ESP_MAX_RESERVED_SPI) {
       this.notes.push({ line: e.line, message: `SPI ${spiHex(e.spi.value)} is reserved (0-255 never appear on the wire); packets using it are reported as reserved` });
       return;
     }
+    const winner = earlier.find((x) => shadows(x, e));
+    if (winner !== undefined) {
+      this.notes.push({ line: e.line, message: `line ${winner.line} already covers SPI ${spiHex(e.spi.value)} to ${exactAddress(e.dst) ?? 'any'}; this line is ignored (the first matching line wins, as in Wireshark)` });
+      return;
+    }
     if (e.alternatives.length > 0) {
-      const list = this.undecided.get(e.spi.value) ?? [];
-      list.push({ entry: e, src, dst });
-      this.undecided.set(e.spi.value, list);
+      this.pending.push(e);
       return;
     }
-    if (this.sad.findBySpi(e.spi.value).some((sa) => sa.config.dst === dst)) {
-      this.notes.push({ line: e.line, message: `SPI ${spiHex(e.spi.value)} to ${dst ?? 'any'} is already defined by an earlier line; this line is ignored (the first matching line wins, as in Wireshark)` });
-      return;
-    }
-    this.add(e, e.spi.value, src, dst, 0);
+    this.add(e, e.spi.value, exactAddress(e.src) ?? null, exactAddress(e.dst) ?? null, 0, e.transform);
   }
 
   /**
-   * The first packet to an ambiguous line's SPI and destination installs the line's SA with the
-   * transform that packet verifies with (the line's own reading when none does).
+   * A line whose transform is ambiguous (save-keys' 'ANY 64 bit' for AES-GCM ICV 8 or 12) takes
+   * the reading its first packet verifies with; the line's own reading when none does.
    */
-  private decide(spi: number, dst: string, now: number, esp: Buffer): void {
-    const list = this.undecided.get(spi);
-    const at = list?.findIndex((u) => u.dst === null || u.dst === dst) ?? -1;
-    if (list === undefined || at < 0) return;
-    const { entry, src, dst: lineDst } = list[at]!;
-    list.splice(at, 1);
-    if (list.length === 0) this.undecided.delete(spi);
-    const esn = this.usesEsn(entry, spi);
-    const verifies = (t: TransformSpec): boolean => decapsulate(createEspCipher(t, entry.keys), esp, 0, esn).ok;
-    const transform = [entry.transform, ...entry.alternatives].find(verifies) ?? entry.transform;
-    if (transform !== entry.transform) {
-      this.notes.push({ line: entry.line, message: `SPI ${spiHex(spi)}: the packets verify with a ${transform.icvLength}-octet ICV, not ${entry.transform.icvLength}; using ${transform.icvLength}` });
+  private transformFor(e: EspSaEntry, spi: number, esp: Buffer): TransformSpec {
+    if (e.alternatives.length === 0) return e.transform;
+    const esn = this.usesEsn(e, spi);
+    const verifies = (t: TransformSpec): boolean => decapsulate(createEspCipher(t, e.keys), esp, 0, esn).ok;
+    const chosen = [e.transform, ...e.alternatives].find(verifies) ?? e.transform;
+    if (chosen !== e.transform) {
+      this.notes.push({ line: e.line, message: `SPI ${spiHex(spi)}: the packets verify with a ${chosen.icvLength}-octet ICV, not ${e.transform.icvLength}; using ${chosen.icvLength}` });
     }
-    this.add(entry, spi, src, lineDst, now, transform);
+    return chosen;
   }
 
   private usesEsn(e: EspSaEntry, spi: number): boolean {
     return e.esn || this.opts.esn === 'all' || this.opts.esn.has(spi);
   }
 
-  private add(e: EspSaEntry, spi: number, src: string | null, dst: string | null, now: number, transform: TransformSpec = e.transform): void {
-    const esn = this.usesEsn(e, spi);
+  private add(e: EspSaEntry, spi: number, src: string | null, dst: string | null, now: number, transform: TransformSpec): void {
     const sa = this.sad.add({
       spi, direction: 'inbound', src, dst,
       // The key file does not say: the engine infers mode and encapsulation per packet.
       mode: 'tunnel', encapsulation: null,
       transform, keys: e.keys, cipher: createEspCipher(transform, e.keys),
-      esn, replayWindow: this.opts.replayWindow, label: `esp_sa line ${e.line}`,
+      esn: this.usesEsn(e, spi), replayWindow: this.opts.replayWindow, label: `esp_sa line ${e.line}`,
+      ...(this.usesEsn(e, spi) && e.esnHighBits !== 0 ? { initialSeqHi: e.esnHighBits } : {}),
     }, now);
     this.entryOf.set(sa, e);
   }

@@ -3,8 +3,9 @@
 // name, spi ("0x" + 8 hex digits), cause (a DESIGN.md cause id or null), and the rest.
 import { spiHex } from '../wire/bytes.js';
 import type { Evidence } from '../verdict/verdict.js';
-import type { PacketReport } from './run.js';
+import type { PacketReport } from './packet-report.js';
 import { isoFromCapture } from './time.js';
+import { isoTime } from '../explain/time-text.js';
 
 export interface PacketJson {
   frame: number;
@@ -32,13 +33,15 @@ export interface PacketJson {
   nextStep: string | null;
   sa: { id: number; label: string | null } | null;
   inner: { length: number; nextHeader: number } | null;
+  /** The frame of the first copy when this frame is the same packet captured on another interface. */
+  twinOf: number | null;
 }
 
 /** Evidence keys ending in "At" are epoch milliseconds: render them as ISO 8601. */
 export function renderEvidence(e: Evidence): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(e)) {
-    out[k] = k.endsWith('At') && typeof v === 'number' ? new Date(v).toISOString() : v;
+    out[k] = k.endsWith('At') && typeof v === 'number' ? isoTime(v) : v;
   }
   return out;
 }
@@ -47,7 +50,7 @@ export function packetJson(r: PacketReport): PacketJson {
   const base = {
     frame: r.frame, frames: r.frames, time: isoFromCapture(r.seconds, r.nanoseconds), src: r.src, dst: r.dst,
     srcPort: r.srcPort, dstPort: r.dstPort, encapsulation: r.encapsulated ? 'udp' as const : 'none' as const,
-    spi: r.spi === null ? null : spiHex(r.spi), seq: r.seq,
+    spi: r.spi === null ? null : spiHex(r.spi), seq: r.seq, twinOf: r.twinOf,
   };
   const v = r.verdict;
   if (v.verdict === 'dropped') {

@@ -1,7 +1,8 @@
 // The human-readable report: a per-packet table, then the summary by error with the
 // evidence and next step of each kind of drop.
 import { spiHex } from '../wire/bytes.js';
-import type { FrameTally, PacketReport, SkipKind } from './run.js';
+import type { FrameTally, SkipKind } from './run.js';
+import type { PacketReport } from './packet-report.js';
 import type { SummaryBuilder } from './summary.js';
 import { renderEvidence } from './report-json.js';
 import { relativeSeconds } from './time.js';
@@ -20,6 +21,7 @@ export function tableRow(r: PacketReport, first: { seconds: number; nanoseconds:
 }
 
 function verdictText(r: PacketReport): string {
+  if (r.twinOf !== null) return `same packet as frame ${r.twinOf}, captured on another interface`;
   const v = r.verdict;
   if (v.verdict === 'delivered') return 'delivered';
   if (v.verdict === 'dummy') return 'delivered (dummy packet, discarded by design)';

@@ -2,34 +2,18 @@
 // live traffic, in capture order, with the capture's timestamps as the clock.
 import { FragmentReassembler } from '../packet/reassembly.js';
 import { u32 } from '../wire/bytes.js';
+import { ESP_HEADER_LENGTH } from '../packet/esp-header.js';
+import { classifyUdpEncap } from '../packet/udp-encap.js';
 import type { InboundContext } from '../datapath/inbound.js';
 import { createInboundContext, processEsp, processUdpDatagram } from '../datapath/inbound.js';
 import { CaptureError } from '../io/capture/errors.js';
 import type { CaptureFrame, CaptureReader } from '../io/capture/frame.js';
-import type { Verdict } from '../verdict/verdict.js';
 import type { ExtractedFrame, WirePacket } from './extract.js';
 import { extractFrame } from './extract.js';
 import type { Keyring } from './keyring.js';
+import type { PacketReport } from './packet-report.js';
 import { CaptureTwins, interfaceOf } from './twins.js';
 
-/** One judged ESP packet. */
-export interface PacketReport {
-  readonly frame: number;
-  /** All frames that carried it (fragments), ascending. */
-  readonly frames: readonly number[];
-  readonly seconds: number;
-  readonly nanoseconds: number;
-  readonly src: string;
-  readonly dst: string;
-  readonly srcPort: number | null;
-  readonly dstPort: number | null;
-  readonly encapsulated: boolean;
-  /** SPI and sequence number from the ESP header; null when the packet is too short to have them. */
-  readonly spi: number | null;
-  readonly seq: number | null;
-  /** Never 'ike' or 'keepalive': those are tallied, not reported. */
-  readonly verdict: Verdict;
-}
 
 export interface FrameTally {
   frames: number;
@@ -152,24 +136,23 @@ function judgePacket(j: Judge, frame: CaptureFrame, p: WirePacket): PacketReport
   const { ctx, keyring, tally } = j;
   const now = frame.timestampMs;
   const esp = p.payload;
-  const hasHeader = esp.length >= 8 && !(p.kind === 'udp-encap' && isNonEsp(esp));
-  if (hasHeader && j.twins.isTwin(u32(esp, 0), u32(esp, 4), esp, interfaceOf(frame), now)) {
+  const hasHeader = p.kind === 'udp-encap' ? classifyUdpEncap(esp) === 'esp' : esp.length >= ESP_HEADER_LENGTH;
+  const first = hasHeader ? j.twins.twinOf(u32(esp, 0), u32(esp, 4), esp, interfaceOf(frame), now) : null;
+  if (first !== null) {
     tally.capturedTwice++;
-    return null;
+    return { ...first, frame: frame.number, frames: p.frames, seconds: frame.seconds, nanoseconds: frame.nanoseconds, twinOf: first.frame };
   }
   if (hasHeader) keyring.prepare(u32(esp, 0), p.src, p.dst, now, esp);
   const meta = { src: p.src, dst: p.dst, srcPort: p.srcPort, dstPort: p.dstPort, encapsulated: p.kind === 'udp-encap' };
   const verdict = p.kind === 'udp-encap' ? processUdpDatagram(ctx, esp, meta, now) : processEsp(ctx, esp, meta, now);
   if (verdict.verdict === 'ike') { tally.ike++; return null; }
   if (verdict.verdict === 'keepalive') { tally.keepalive++; return null; }
-  return {
+  const report: PacketReport = {
     frame: frame.number, frames: p.frames, seconds: frame.seconds, nanoseconds: frame.nanoseconds,
     src: p.src, dst: p.dst, srcPort: p.srcPort, dstPort: p.dstPort, encapsulated: meta.encapsulated,
-    spi: hasHeader ? u32(esp, 0) : null, seq: hasHeader ? u32(esp, 4) : null, verdict,
+    spi: hasHeader ? u32(esp, 0) : null, seq: hasHeader ? u32(esp, 4) : null, verdict, twinOf: null,
   };
+  j.twins.record(report);
+  return report;
 }
 
-/** RFC 3948: a zero first word (IKE marker) or a single 0xFF byte (keepalive). */
-function isNonEsp(payload: Buffer): boolean {
-  return (payload[0]! | payload[1]! | payload[2]! | payload[3]!) === 0;
-}

@@ -2,7 +2,7 @@
 // each group with its SPIs, first frames and one full diagnosis as the example.
 import type { Diagnosis } from '../verdict/verdict.js';
 import type { DropKind } from '../verdict/drop-kinds.js';
-import type { PacketReport } from './run.js';
+import type { PacketReport } from './packet-report.js';
 
 export interface DropGroup {
   readonly kind: DropKind;
@@ -24,6 +24,7 @@ export class SummaryBuilder {
   readonly groups = new Map<string, DropGroup>();
 
   add(r: PacketReport): void {
+    if (r.twinOf !== null) return; // the same packet again, counted at its first copy
     const v = r.verdict;
     if (v.verdict === 'delivered') { this.delivered++; return; }
     if (v.verdict === 'dummy') { this.dummy++; return; }

@@ -1,9 +1,17 @@
 // Capture timestamps as text, keeping the capture's sub-millisecond precision.
 
-/** ISO 8601 UTC with nanoseconds trimmed to microseconds: 2026-11-27T03:18:11.123456Z. */
+/** The largest time a JavaScript Date holds (ECMA-262 21.4.1.1): 8.64e15 ms either side of 1970. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * ISO 8601 UTC with nanoseconds trimmed to microseconds: 2026-11-27T03:18:11.123456Z. A capture
+ * can hold times no calendar date fits (a pcapng timestamp near 2^64 units, a wild if_tsoffset):
+ * those are written as seconds since 1970 instead of failing.
+ */
 export function isoFromCapture(seconds: number, nanoseconds: number): string {
-  const whole = new Date(seconds * 1000).toISOString().slice(0, 19);
-  return `${whole}.${String(Math.floor(nanoseconds / 1000)).padStart(6, '0')}Z`;
+  const fraction = String(Math.floor(nanoseconds / 1000)).padStart(6, '0');
+  if (!Number.isFinite(seconds) || Math.abs(seconds * 1000) > MAX_DATE_MS) return `${seconds}.${fraction} s since 1970 (outside the calendar range)`;
+  return `${new Date(seconds * 1000).toISOString().slice(0, 19)}.${fraction}Z`;
 }
 
 /** Seconds since the first frame, as Wireshark's relative time column shows it. */

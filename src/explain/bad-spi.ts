@@ -4,6 +4,7 @@
 // destination), a negotiation still in progress, a removed SA, and only then "never".
 // Evidence keys ending in "At" are epoch milliseconds; output layers render them as ISO 8601.
 import { spiHex } from '../wire/bytes.js';
+import { ESP_MAX_RESERVED_SPI } from '../packet/esp-header.js';
 import type { SaDatabase } from '../sad/sad.js';
 import type { SecurityAssociation } from '../sad/sa.js';
 import type { Tombstone } from '../sad/history.js';
@@ -18,26 +19,29 @@ export interface PacketEnds {
   readonly dst: string;
 }
 
-/** RFC 4303 2.1: 1-255 are reserved by IANA, 0 is for local use and never sent. */
-const MAX_RESERVED_SPI = 255;
 
 export function diagnoseUnknownSpi(
   sad: SaDatabase, spi: number, ends: PacketEnds, now: number, tracker: UnknownSpiTracker | null,
 ): Diagnosis {
-  if (spi <= MAX_RESERVED_SPI) return reserved(spi);
+  // RFC 4303 2.1: 1-255 are reserved by IANA, 0 is for local use and never sent.
+  if (spi <= ESP_MAX_RESERVED_SPI) return reserved(spi);
   const related = sad.findBySpi(spi);
   const swapped = related.find((sa) => isSwapped(sa, ends));
   if (swapped) return ourOutboundSpi(spi, swapped, ends);
+  // An SA that ended at this very destination says more than one elsewhere with the same SPI.
+  const tombs = sad.history.has(spi) ? sad.history.lookup(spi) : [];
+  const endedHere = tombs.find((t) => t.direction === 'inbound' && t.dst === ends.dst);
   const elsewhere = related.find((sa) => sa.config.direction === 'inbound');
-  if (elsewhere) return wrongDestination(spi, elsewhere, ends);
+  if (elsewhere && endedHere === undefined) return wrongDestination(spi, elsewhere, ends);
   const larval = sad.larval(spi);
-  if (larval) {
+  // A reservation past its time is being given up, whatever tick() has not yet cleaned.
+  if (larval && larval.expiresAt > now) {
     return diagnosis('not-yet-installed', 'spi-allocated-not-installed',
       `SPI ${spiHex(spi)} was allocated ${describeAge(now - larval.allocatedAt)} for a negotiation that has not installed its SA yet: the packet raced ahead of the key exchange`,
       { spi: spiHex(spi), allocatedAt: larval.allocatedAt, msSinceAllocation: now - larval.allocatedAt, peer: larval.peer, label: larval.label },
       'The peer started using the SA before the exchange completed here. Usually transient: if it persists, check that the CREATE_CHILD_SA/IKE_AUTH response reaches the peer and that our side installs the inbound SA before answering.');
   }
-  const tomb = sad.history.has(spi) ? newestTombstone(sad.history.lookup(spi), ends.dst) : undefined;
+  const tomb = tombs.length > 0 ? newestTombstone(tombs, ends.dst) : undefined;
   if (tomb) {
     sad.history.notePacket(tomb, now);
     return tomb.reason === 'expired' ? expired(tomb, now) : deleted(tomb, now);

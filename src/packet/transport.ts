@@ -94,6 +94,9 @@ export function rebuildTransport(opts: TransportRebuildOptions, upper: Uint8Arra
   checkByte(opts.protocol, 'protocol');
   const shape = checkUpper(opts.protocol, upper);
   if (shape) return shape;
+  // RFC 4303 2.7: TFC padding may follow a transport payload whose header carries its length
+  // (UDP); the UDP length says where the datagram ends.
+  if (opts.protocol === IPPROTO.UDP) upper = upper.subarray(0, u16(upper, 4));
   const headerLength = family === 4 ? 20 : IPV6_HEADER_LENGTH;
   const max = family === 4 ? 0xffff - headerLength : 0xffff;
   if (upper.length > max) return fail('too-big', `${upper.length} upper-layer bytes do not fit an IPv${family} packet`);
@@ -113,7 +116,9 @@ function checkUpper(protocol: number, upper: Uint8Array): ParseFailure<Transport
     return fail('truncated-upper-layer', `UDP datagram of ${upper.length} bytes is shorter than a UDP header (8)`);
   }
   const length = u16(upper, 4);
-  if (length !== upper.length) return fail('bad-udp-length', `UDP length field ${length} differs from the ${upper.length} bytes carried`);
+  if (length < UDP_HEADER_LENGTH || length > upper.length) {
+    return fail('bad-udp-length', `UDP length field ${length} does not fit the ${upper.length} bytes carried (at least 8, at most all of them)`);
+  }
   return null;
 }
 

@@ -160,6 +160,18 @@ export class ReplayWindow {
     return true;
   }
 
+  /**
+   * Before any packet: the sender is known to be in ESN subspace `hi` already (a capture that
+   * starts in the middle of an SA, with the high bits from the key file). RFC 4303 A2.2 then
+   * infers seq-hi from (hi, 0) instead of (0, 0).
+   */
+  startInSubspace(hi: number): void {
+    if (!isU32(hi)) throw new RangeError(`hi must be a u32 integer, got ${hi}`);
+    if (!this.esn && hi !== 0) throw new RangeError(`hi must be 0 without ESN, got ${hi}`);
+    if (this.hi !== 0 || this.lo !== 0) throw new RangeError('startInSubspace() must come before the first packet');
+    this.setTop(hi, 0);
+  }
+
   /** Evidence about seqLo against the current window, for a verdict. Allocates; not for the hot path. */
   describe(seqLo: number): ReplayEvidence {
     const code = this.check(seqLo);

@@ -56,6 +56,8 @@ export interface SaConfig {
   readonly hard?: LifetimeLimits;
   readonly selectors?: SelectorPair | null;
   readonly label?: string | null;
+  /** ESN only: the subspace (high 32 bits) the peer's sequence numbers are in already. */
+  readonly initialSeqHi?: number;
 }
 
 /** Which limit ran out: time since added, time since first use, bytes or packets. */
@@ -118,6 +120,7 @@ export class SecurityAssociation {
     this.dst = config.dst;
     this.addedAt = addedAt;
     this.replay = config.direction === 'inbound' ? new ReplayWindow(config.replayWindow, config.esn) : null;
+    if (this.replay !== null && (config.initialSeqHi ?? 0) !== 0) this.replay.startInSubspace(config.initialSeqHi!);
   }
 
   get state(): SaState {

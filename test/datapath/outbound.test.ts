@@ -191,3 +191,22 @@ describe('outbound then inbound: every transform, both modes, ESN on and off', (
     });
   }
 });
+
+describe('sealWithSa refuses SAs that must not send', () => {
+  it('throws for an inbound SA (its key and nonces belong to the peer) and for a removed SA', async () => {
+    const { SaDatabase } = await import('../../src/sad/sad.js');
+    const { createEspCipher } = await import('../../src/esp/cipher.js');
+    const { sealWithSa } = await import('../../src/datapath/outbound.js');
+    const transform = { encryption: 'aes-gcm', keyBits: 128, icvLength: 16, integrity: 'none' } as const;
+    const keys = { encryptionKey: Buffer.alloc(20, 1), integrityKey: Buffer.alloc(0) };
+    const base = { src: '192.0.2.1', dst: '192.0.2.2', mode: 'tunnel', encapsulation: null, transform, keys, cipher: createEspCipher(transform, keys), esn: false, replayWindow: 64 } as const;
+    const sad = new SaDatabase();
+    const inbound = sad.add({ ...base, spi: 0x1000, direction: 'inbound' }, 0);
+    const outbound = sad.add({ ...base, spi: 0x1001, direction: 'outbound' }, 0);
+    const packet = Buffer.from('450000140000000040110000c0000201c0000202', 'hex');
+    expect(() => sealWithSa(inbound, packet, 1)).toThrow(/must be an outbound SA; 0x00001000 is inbound/);
+    expect(sealWithSa(outbound, packet, 1).verdict).toBe('protected');
+    sad.remove(outbound, 'deleted-locally', 2);
+    expect(() => sealWithSa(outbound, packet, 3)).toThrow(/0x00001001 is not usable .*removed/);
+  });
+});

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../support/cli.js';
 import { createEspCipher } from '../../src/esp/cipher.js';
 import { encapsulate } from '../../src/esp/encapsulate.js';
 import { buildIpv4 } from '../../src/packet/ipv4.js';
@@ -29,9 +29,7 @@ async function run(icvLength: 8 | 12): Promise<{ code: number; stdout: string; s
   w.close();
   // Exactly the line strongSwan's save-keys writes for aes128gcm8 and for aes128gcm12.
   writeFileSync(join(dir, 'esp_sa'), `"IPv4","${A}","${B}","0xc1c2c3c4","AES-GCM [RFC4106]","0x${key.toString('hex')}","ANY 64 bit authentication [no checking]","0x"\n`);
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['diagnose', join(dir, 'c.pcap'), '--keys', join(dir, 'esp_sa'), '--json'], { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, stderrIsTTY: false });
+  const { code, stdout, stderr } = await runCli(['diagnose', join(dir, 'c.pcap'), '--keys', join(dir, 'esp_sa'), '--json']);
   return { code, stdout, stderr };
 }
 

@@ -5,20 +5,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../support/cli.js';
 import { buildExampleScenario } from '../../scripts/example-scenario.js';
 import { writeExample } from '../../scripts/make-example.js';
 import { hasOracle } from '../support/oracle.js';
 import { tsharkFields } from '../support/tshark.js';
 
 interface JsonLine { frame: number; verdict: string; code: number | null; name: string | null; spi: string | null; cause: string | null; reason: string | null }
-
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, stderrIsTTY: false });
-  return { code, stdout, stderr };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'ipsec-ts-example-'));
 const written = writeExample(dir);
@@ -80,5 +73,23 @@ describe.skipIf(!hasOracle('tshark'))('the sample capture in tshark', () => {
       else if (/IPv6/.test(f.intent.note)) expect(row.ip6.split(','), where).toContain('2001:db8:1::1');
       else expect(row.ip4.split(',').some((a) => a.startsWith('10.')), where).toBe(true);
     }
+  });
+
+  it('finds, like us, that the tampered and the ESN packets do not authenticate with the keys', () => {
+    // tshark checks the AES-GCM ICV only when asked to, and then reports esp.icv_good / icv_bad.
+    const rows = tsharkFields(written.capture, readFileSync(written.keys, 'utf8'), ['frame.number', 'esp.icv_good', 'esp.icv_bad']);
+    const icv = new Map(rows.map(([frame, good, bad]) => [Number(frame), { good: good ?? '', bad: bad ?? '' }]));
+    const failing = scenario.frames.map((f, i) => ({ f, frame: i + 1 }))
+      .filter(({ f }) => f.intent.reason === 'icv-mismatch' || f.intent.reason === 'esn-mismatch');
+    expect(failing.length).toBe(3);
+    for (const { f, frame } of failing) {
+      const where = `frame ${frame}: ${f.intent.note}`;
+      expect(icv.get(frame)?.good, where).not.toBe('1');
+      // The tampered packet decrypts (GCM is a stream mode) and tshark marks its ICV bad; the ESN
+      // packets do not even decrypt with the 32-bit AAD, so tshark shows no ICV result.
+      if (f.intent.reason === 'icv-mismatch') expect(icv.get(frame)?.bad, where).toBe('1');
+    }
+    const sound = scenario.frames.findIndex((f) => /echo request 1 /.test(f.intent.note)) + 1;
+    expect(icv.get(sound)?.good, 'a delivered GCM packet').toBe('1');
   });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../support/cli.js';
 import { createEspCipher } from '../../src/esp/cipher.js';
 import { encapsulate } from '../../src/esp/encapsulate.js';
 import { buildIpv4 } from '../../src/packet/ipv4.js';
@@ -25,30 +25,30 @@ function espFrame(seq: number): Buffer {
 }
 
 /** Writes frames as (interface, packet) pairs into a two-interface pcapng; returns the JSON lines. */
-async function diagnose(frames: [number, Buffer][]): Promise<{ code: number; lines: { frame: number; verdict: string; cause: string | null }[]; stderr: string }> {
+interface Line { frame: number; verdict: string; cause: string | null; twinOf: number | null }
+
+async function diagnose(frames: [number, Buffer][]): Promise<{ code: number; lines: Line[]; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'ipsec-ts-twins-'));
   const capture = join(dir, 'c.pcapng');
   const w = PcapngWriter.create(capture, { interfaces: [{ linkType: LINKTYPE.ETHERNET, name: 'eth0' }, { linkType: LINKTYPE.ETHERNET, name: 'eth0.100' }] });
   frames.forEach(([iface, ip], i) => w.writePacket(iface, ip, timeFromMs(1_800_000_000_000 + i)));
   w.close();
   writeFileSync(join(dir, 'esp_sa'), writeEspSaFile([{ family: 4, src: A, dst: B, spi: 0x5000, transform: spec, keys }]));
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['diagnose', capture, '--keys', join(dir, 'esp_sa'), '--json'], { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, stderrIsTTY: false });
-  return { code, lines: stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { frame: number; verdict: string; cause: string | null }), stderr };
+  const { code, stdout, stderr } = await runCli(['diagnose', capture, '--keys', join(dir, 'esp_sa'), '--json']);
+  return { code, lines: stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line), stderr };
 }
 
 describe('a packet captured on two interfaces', () => {
-  it('is judged once, not reported as a replay', async () => {
+  it('is judged once, not reported as a replay: the second copy repeats the first verdict', async () => {
     const r = await diagnose([[0, espFrame(1)], [1, espFrame(1)], [0, espFrame(2)], [1, espFrame(2)]]);
     expect(r.code).toBe(0);
-    expect(r.lines.map((l) => [l.frame, l.verdict])).toEqual([[1, 'delivered'], [3, 'delivered']]);
+    expect(r.lines.map((l) => [l.frame, l.verdict, l.twinOf])).toEqual([[1, 'delivered', null], [2, 'delivered', 1], [3, 'delivered', null], [4, 'delivered', 3]]);
     expect(r.stderr).toContain('2 ESP packets captured a second time on another interface');
   });
 
   it('is still a duplicate when both copies came in on the same interface', async () => {
     const r = await diagnose([[0, espFrame(1)], [0, espFrame(1)]]);
     expect(r.code).toBe(1);
-    expect(r.lines.map((l) => [l.frame, l.verdict, l.cause])).toEqual([[1, 'delivered', null], [2, 'dropped', 'duplicate']]);
+    expect(r.lines.map((l) => [l.frame, l.verdict, l.cause, l.twinOf])).toEqual([[1, 'delivered', null, null], [2, 'dropped', 'duplicate', null]]);
   });
 });

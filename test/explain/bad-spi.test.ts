@@ -163,3 +163,23 @@ describe('a removed SA (tombstones)', () => {
     });
   });
 });
+
+describe('which evidence wins', () => {
+  it('a reservation past its timeout is no longer a negotiation in progress, even before tick()', () => {
+    const fixed = Buffer.alloc(256);
+    fixed.writeUInt32BE(0x7a7a0002, 0);
+    const sad = new SaDatabase({ random: () => fixed, larvalTimeoutMs: 30_000 });
+    const spi = sad.allocateSpi(NOW - 31_000, { peer: PEER, label: 'child #4' });
+    const link = makeLink();
+    const v = processEsp({ ...link.ctx, sad }, packetOn(link, spi), { ...link.meta, encapsulated: false }, NOW);
+    expect(v.verdict === 'dropped' && v.diagnosis.cause).toBe('never-established');
+  });
+
+  it('an SA that ended at this destination outranks one with the same SPI for another destination', () => {
+    const link = makeLink();
+    link.sad.remove(link.inbound, 'rekeyed', NOW + 1_000, { successorSpi: 0x0c0ffee1 });
+    link.sad.add(extraSa(link, { spi: link.inbound.spi, dst: OTHER_HOST, label: 'elsewhere' }), NOW + 2_000);
+    const v = receive(link, seal(link, udp4()), NOW + 3_000);
+    expect(v.verdict === 'dropped' && [v.diagnosis.cause, v.diagnosis.reason]).toEqual(['deleted', 'rekeyed']);
+  });
+});

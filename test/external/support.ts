@@ -3,21 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-
-export interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** `ipsec-ts ARGS` through main(), the function bin/ipsec-ts.js calls, with captured output. */
-export async function runCli(args: readonly string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, stderrIsTTY: false });
-  return { code, stdout, stderr };
-}
+export type { CliRun } from '../support/cli.js';
+export { runCli } from '../support/cli.js';
 
 /** The fields of one `diagnose --json` line that these tests read (report-json.ts). */
 export interface JsonLine {

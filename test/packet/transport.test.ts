@@ -61,6 +61,15 @@ describe('rebuildTransport', () => {
     expect(rebuildTransport({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 50 }, new Uint8Array(65516))).toMatchObject({ ok: false, reason: 'too-big' });
   });
 
+  it('cuts TFC padding after a UDP datagram at its length field (RFC 4303 2.7)', () => {
+    const udp = buildUdp({ srcPort: 1, dstPort: 2, src: '10.0.0.1', dst: '10.0.0.2' }, Buffer.from('hello'));
+    const padded = Buffer.concat([udp, Buffer.alloc(187)]);
+    const r = rebuildTransport({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 17 }, padded);
+    expect(r.ok && r.packet.length).toBe(20 + 13);
+    expect(r.ok && r.packet.subarray(20).equals(udp)).toBe(true);
+    expect(rebuildTransport({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 17 }, hex('0001 0002 0007 0000'))).toMatchObject({ ok: false, reason: 'bad-udp-length' });
+  });
+
   it('passes other protocols through untouched', () => {
     const r = rebuildTransport({ src: '::1', dst: '::2', protocol: 58 }, hex('8000 1234 0001 0001'));
     expect(r.ok && r.packet.subarray(40).toString('hex')).toBe('800012340001' + '0001');

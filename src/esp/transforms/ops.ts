@@ -6,8 +6,10 @@
 //   | SPI    | seqLo  | IV          | ciphertext of payload || | ICV          |
 //   |        |        |             | padding || padLen || nh  |              |
 
+import { ESP_HEADER_LENGTH } from '../../packet/esp-header.js';
+
 /** Bytes of SPI and sequence number in front of every ESP packet (RFC 4303 2.1, 2.2). */
-export const ESP_HEADER_LENGTH = 8;
+export { ESP_HEADER_LENGTH };
 
 export interface EspTransformOps {
   /** Bytes of IV carried on the wire after the ESP header (0 for NULL encryption). */

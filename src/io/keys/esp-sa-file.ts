@@ -43,6 +43,8 @@ export interface EspSaEntry {
   readonly keys: KeyMaterial;
   /** True when the "SN" column says 64-bit (extended sequence numbers). */
   readonly esn: boolean;
+  /** The "ESN High Bits" column: the subspace the SA's sequence numbers start in (0 when absent). */
+  readonly esnHighBits: number;
   /**
    * Other transforms the line may mean. strongSwan's save-keys writes 'ANY 64 bit' for both
    * 8- and 12-octet AES-GCM ICVs, so such a line may be ICV 12: a reader of packets can
@@ -113,7 +115,13 @@ function latin1(bytes: Uint8Array): string {
 }
 
 /** Field text for an error message: quoted, shortened, control bytes made visible. */
+/**
+ * A field's text for an error message. Text that looks like key material (a long run of hex,
+ * as when the algorithm and key columns are swapped) is described, never printed.
+ */
 function shown(text: string): string {
+  const hex = /^(0x)?[0-9a-fA-F]{16,}$/.exec(text.trim());
+  if (hex) return `what looks like key material (${text.trim().length - (hex[1] ? 2 : 0)} hex digits, not shown)`;
   const visible = text.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return `'${visible.length > 60 ? visible.slice(0, 57) + '...' : visible}'`;
 }
@@ -131,7 +139,7 @@ function buildEntry(f: string[], report: LineReport): EspSaEntry | null {
   return Object.freeze({
     line: report.line, family, src, dst, spi, transform: transform.spec, alternatives: transform.alternatives,
     keys: Object.freeze({ encryptionKey: transform.encryptionKey, integrityKey: transform.integrityKey }),
-    esn, notes: Object.freeze(report.notes),
+    esn: esn.esn, esnHighBits: esn.highBits, notes: Object.freeze(report.notes),
   });
 }
 
@@ -198,8 +206,9 @@ function parseKey(text: string, field: 'encryptionKey' | 'authenticationKey', re
   return Uint8Array.from(Buffer.from(digits.length % 2 === 1 ? '0' + digits : digits, 'hex'));
 }
 
-function parseSn(snText: string | undefined, upperText: string | undefined, report: LineReport): boolean | null {
+function parseSn(snText: string | undefined, upperText: string | undefined, report: LineReport): { esn: boolean; highBits: number } | null {
   let esn: boolean | null = false;
+  let highBits = 0;
   if (snText !== undefined && snText !== '32-bit') {
     esn = snText === '64-bit' ? true : null;
     if (esn === null) report.error('snLength', "'32-bit' or '64-bit'", shown(snText));
@@ -207,9 +216,9 @@ function parseSn(snText: string | undefined, upperText: string | undefined, repo
   if (upperText !== undefined && upperText !== '') {
     const m = /^(?:0[xX])?([0-9A-Fa-f]{1,8})$/.exec(upperText);
     if (!m) report.error('snUpper', 'a hex number up to ffffffff', shown(upperText));
-    else if (parseInt(m[1]!, 16) !== 0) report.notes.push(`ESN high bits start at 0x${m[1]}`);
+    else highBits = parseInt(m[1]!, 16);
   }
-  return esn;
+  return esn === null ? null : { esn, highBits };
 }
 
 interface ParsedTransform {
