@@ -39,6 +39,7 @@ export { parseSelector } from './spd/parse.js';
 // The data path
 export { createInboundContext, processUdpDatagram, processEsp, processClearText } from './datapath/inbound.js';
 export type { InboundContext, InboundMeta, InboundOptions } from './datapath/inbound.js';
+export type { ThrottleOptions } from './datapath/throttle.js';
 export { processOutbound, sealWithSa } from './datapath/outbound.js';
 export type { OutboundContext, OutboundVerdict } from './datapath/outbound.js';
 export { DatapathCounters } from './datapath/counters.js';

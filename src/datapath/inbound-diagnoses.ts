@@ -5,6 +5,7 @@ import type { ReplayEvidence, ReplayFailureReason } from '../replay/window.js';
 import type { ExpiryEvidence, SecurityAssociation } from '../sad/sa.js';
 import type { Diagnosis, Evidence } from '../verdict/verdict.js';
 import { diagnosis } from '../verdict/verdict.js';
+import type { TokenBucket } from './throttle.js';
 
 function saEvidence(sa: SecurityAssociation): Record<string, string | number | boolean | null> {
   return { spi: spiHex(sa.spi), saId: sa.id, label: sa.config.label ?? null };
@@ -100,4 +101,12 @@ function transformName(sa: SecurityAssociation): string {
   const t = sa.config.transform;
   const enc = t.encryption === 'aes-gcm' ? `aes${t.keyBits ?? 128}-gcm${t.icvLength ?? 16}` : t.keyBits ? `${t.encryption}-${t.keyBits}` : t.encryption;
   return t.integrity === 'none' ? enc : `${enc}+${t.integrity}`;
+}
+
+export function throttled(spi: number, guard: TokenBucket): Diagnosis {
+  const { ratePerSecond, burst } = guard.options;
+  return diagnosis(null, 'unknown-spi-flood',
+    `more than ${ratePerSecond} packets a second on unknown SPIs: refused without a BAD_SPI diagnosis (DoS guard)`,
+    { spi: spiHex(spi), ratePerSecond, burst, refusedInRow: guard.refusedInRow },
+    'Someone sends ESP on SPIs this host does not have, fast: a peer stuck on old SAs after a restart, or an attack. Find the source in a capture (ipsec-ts diagnose) and fix or block it; raise the limit if the rate is legitimate.');
 }

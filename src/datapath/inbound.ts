@@ -25,6 +25,8 @@ import { DatapathCounters } from './counters.js';
 import * as why from './inbound-diagnoses.js';
 import { NEXT_HEADER_DUMMY, NEXT_HEADER_IPV4, NEXT_HEADER_IPV6, isUnknownNextHeader, transportInner, tunnelInner } from './inner.js';
 import { clearTextVerdict } from './clear-text.js';
+import type { ThrottleOptions } from './throttle.js';
+import { TokenBucket } from './throttle.js';
 
 /** Where the datagram came from and how (outer header facts). */
 export interface InboundMeta {
@@ -37,6 +39,8 @@ export interface InboundMeta {
 }
 
 export interface InboundOptions {
+  /** Refuse unknown-SPI packets past this rate as THROTTLE_DROP (DoS guard); off by default. */
+  readonly unknownSpiThrottle?: ThrottleOptions;
   /**
    * Capture replay: key files say nothing about mode or encapsulation, so the mode follows
    * the next header (4/41 tunnel, else transport) and either encapsulation is accepted.
@@ -55,12 +59,15 @@ export interface InboundContext {
    * mode (RFC 4301 4.1), so later packets are held to it.
    */
   readonly learnedMode: WeakMap<SecurityAssociation, number>;
+  /** The DoS guard on unknown SPIs, or null when off. */
+  readonly unknownSpiThrottle: TokenBucket | null;
 }
 
 export function createInboundContext(sad: SaDatabase, spd: SecurityPolicyDatabase | null = null, options: InboundOptions = {}): InboundContext {
   return {
     sad, spd, counters: new DatapathCounters(), unknownSpis: new UnknownSpiTracker(),
     inferSaShape: options.inferSaShape === true, learnedMode: new WeakMap(),
+    unknownSpiThrottle: options.unknownSpiThrottle === undefined ? null : new TokenBucket(options.unknownSpiThrottle),
   };
 }
 
@@ -89,7 +96,11 @@ export function processEsp(ctx: InboundContext, esp: Buffer, meta: InboundMeta, 
   if (esp.length < ESP_HEADER_LENGTH) return refuse(ctx, null, 'invalid-packet', null, why.truncatedEspHeader(esp.length));
   const spi = u32(esp, 0);
   const sa = spi > ESP_MAX_RESERVED_SPI ? ctx.sad.lookupInbound(spi, meta.dst) : undefined;
-  if (sa === undefined) return refuse(ctx, null, 'bad-spi', spi, diagnoseUnknownSpi(ctx.sad, spi, meta, now, ctx.unknownSpis));
+  if (sa === undefined) {
+    const guard = ctx.unknownSpiThrottle;
+    if (guard !== null && !guard.take(now)) return refuse(ctx, null, 'throttle', spi, why.throttled(spi, guard));
+    return refuse(ctx, null, 'bad-spi', spi, diagnoseUnknownSpi(ctx.sad, spi, meta, now, ctx.unknownSpis));
+  }
   if (!ctx.inferSaShape && (sa.config.encapsulation !== null) !== meta.encapsulated) {
     return refuse(ctx, sa, 'wrong-sa-state', spi, why.wrongEncapsulation(sa, meta.encapsulated));
   }
