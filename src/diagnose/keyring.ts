@@ -127,13 +127,14 @@ export class Keyring {
   }
 
   private add(e: EspSaEntry, spi: number, src: string | null, dst: string | null, now: number, transform: TransformSpec): void {
+    const esn = this.usesEsn(e, spi);
     const sa = this.sad.add({
       spi, direction: 'inbound', src, dst,
       // The key file does not say: the engine infers mode and encapsulation per packet.
       mode: 'tunnel', encapsulation: null,
       transform, keys: e.keys, cipher: createEspCipher(transform, e.keys),
-      esn: this.usesEsn(e, spi), replayWindow: this.opts.replayWindow, label: `esp_sa line ${e.line}`,
-      ...(this.usesEsn(e, spi) && e.esnHighBits !== 0 ? { initialSeqHi: e.esnHighBits } : {}),
+      esn, replayWindow: this.opts.replayWindow, label: `esp_sa line ${e.line}`,
+      ...(esn && e.esnHighBits !== 0 ? { initialSeqHi: e.esnHighBits } : {}),
     }, now);
     this.entryOf.set(sa, e);
   }

@@ -3,6 +3,7 @@
 // picks the transform family; encapsulate.ts and decapsulate.ts drive it per packet.
 import type { CipherGCMTypes } from 'node:crypto';
 import type { EncryptionAlgorithm, IntegrityAlgorithm, KeyMaterial, TransformSpec } from './transform-spec.js';
+import { saltLengthOf } from './transform-spec.js';
 import { AeadTransform } from './transforms/aead.js';
 import { GmacTransform } from './transforms/gmac.js';
 import { HMAC_PARAMETERS, HmacIcv } from './transforms/integrity.js';
@@ -31,9 +32,6 @@ export interface EspCipher {
 const ENCRYPTIONS: readonly EncryptionAlgorithm[] = ['aes-gcm', 'chacha20-poly1305', 'aes-gmac', 'aes-cbc', 'aes-ctr', 'null'];
 const INTEGRITIES: readonly IntegrityAlgorithm[] = ['hmac-sha1-96', 'hmac-sha256-128', 'hmac-sha384-192', 'hmac-sha512-256', 'none'];
 const COMBINED: ReadonlySet<EncryptionAlgorithm> = new Set(['aes-gcm', 'chacha20-poly1305', 'aes-gmac']);
-/** Transforms whose key material ends in a 4-byte salt or nonce (RFC 4106 8.1; likewise RFC 4543, RFC 7634, RFC 3686). */
-const SALTED: ReadonlySet<EncryptionAlgorithm> = new Set(['aes-gcm', 'chacha20-poly1305', 'aes-gmac', 'aes-ctr']);
-const SALT_LENGTH = 4;
 
 /**
  * Keys one SA. Throws TypeError for values of the wrong type and RangeError for unsupported
@@ -132,7 +130,7 @@ function fixedIcvLength(spec: TransformSpec): number {
  * not AES). keyBits may be absent for AES: it is then taken from the key length.
  */
 function checkEncryptionKey(spec: TransformSpec, key: Uint8Array): number {
-  const salt = SALTED.has(spec.encryption) ? SALT_LENGTH : 0;
+  const salt = saltLengthOf(spec.encryption);
   if (spec.encryption === 'null') {
     expectKeyLength('keys.encryptionKey', key, 0, 'null encryption takes no key');
     return 0;

@@ -33,3 +33,8 @@ export interface KeyMaterial {
   readonly encryptionKey: Uint8Array;
   readonly integrityKey: Uint8Array;
 }
+
+/** Bytes of salt or nonce at the end of the encryption key (RFC 4106 8.1, RFC 4543, RFC 7634 2, RFC 3686 5.1). */
+export function saltLengthOf(encryption: EncryptionAlgorithm): number {
+  return encryption === 'null' || encryption === 'aes-cbc' ? 0 : 4;
+}

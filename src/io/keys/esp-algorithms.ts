@@ -13,6 +13,8 @@
 // 'AES-GCM [RFC4106]': with an 'ANY n bit' authentication it reports "AES-GCM encryption can
 // only be used with NULL authentication", with NULL it decrypts nothing (measured).
 import type { EncryptionAlgorithm, IntegrityAlgorithm } from '../../esp/transform-spec.js';
+import { saltLengthOf } from '../../esp/transform-spec.js';
+import { HMAC_PARAMETERS } from '../../esp/transforms/integrity.js';
 
 export type EncryptionEntry =
   | { readonly kind: 'usable'; readonly algorithm: EncryptionAlgorithm; readonly icvLength?: 8 | 12 | 16; readonly tshark40: boolean }
@@ -84,9 +86,9 @@ export function encryptionKeyLengths(algorithm: EncryptionAlgorithm): readonly n
   }
 }
 
-/** Bytes of salt/nonce at the end of the encryption key. */
+/** Bytes of salt/nonce at the end of the encryption key (the ESP engine's rule). */
 export function saltLength(algorithm: EncryptionAlgorithm): number {
-  return algorithm === 'null' || algorithm === 'aes-cbc' ? 0 : 4;
+  return saltLengthOf(algorithm);
 }
 
 /**
@@ -94,13 +96,7 @@ export function saltLength(algorithm: EncryptionAlgorithm): number {
  * requires a key as long as the hash output (256, 384, 512 bits) and forbids others.
  */
 export function integrityKeyLength(algorithm: IntegrityAlgorithm): number {
-  switch (algorithm) {
-    case 'none': return 0;
-    case 'hmac-sha1-96': return 20;
-    case 'hmac-sha256-128': return 32;
-    case 'hmac-sha384-192': return 48;
-    case 'hmac-sha512-256': return 64;
-  }
+  return algorithm === 'none' ? 0 : HMAC_PARAMETERS[algorithm].keyLength;
 }
 
 /** The Wireshark spelling of an integrity algorithm. */

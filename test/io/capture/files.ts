@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import { CaptureError } from '../../../src/io/capture/errors.js';
+import type { CaptureFrame, CaptureReader } from '../../../src/io/capture/frame.js';
 
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ipsec-ts-capture-'));
@@ -72,4 +74,17 @@ export function spb(le: boolean, data: Buffer, orig = data.length): Buffer {
 
 export function pb(le: boolean, iface: number, ts: bigint, data: Buffer): Buffer {
   return block(le, 2, new Bytes(le).u16(iface).u16(0xffff).u32(Number(ts >> 32n)).u32(Number(ts & 0xffffffffn)).u32(data.length).u32(data.length).raw(data).pad4().done());
+}
+
+/** Every frame of a reader, which is then closed. */
+export function readAll(r: CaptureReader): CaptureFrame[] {
+  const out = [...r];
+  r.close();
+  return out;
+}
+
+/** The CaptureError fn throws; anything else fails the test. */
+export function captureError(fn: () => unknown): CaptureError {
+  try { fn(); } catch (err) { if (err instanceof CaptureError) return err; throw err; }
+  throw new Error('expected a CaptureError');
 }

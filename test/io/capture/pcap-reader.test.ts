@@ -3,26 +3,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CaptureError } from '../../../src/io/capture/errors.js';
-import type { CaptureFrame, CaptureReader } from '../../../src/io/capture/frame.js';
 import { openCapture } from '../../../src/io/capture/reader.js';
 import { hex } from '../../packet/helpers.js';
-import { pcapBytes, tempDir, writeTemp } from './files.js';
+import { captureError, pcapBytes, readAll, tempDir, writeTemp } from './files.js';
 
 const dir = tempDir();
 const A = hex('45000014 00000000 4011 0000 0a000001 0a000002');
 const B = Buffer.alloc(301, 0x5a);
-
-function readAll(r: CaptureReader): CaptureFrame[] {
-  const out = [...r];
-  r.close();
-  return out;
-}
-
-function captureError(fn: () => unknown): CaptureError {
-  try { fn(); } catch (err) { if (err instanceof CaptureError) return err; throw err; }
-  throw new Error('expected a CaptureError');
-}
 
 describe('pcap reader', () => {
   for (const le of [true, false]) {

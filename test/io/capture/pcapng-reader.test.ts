@@ -2,26 +2,13 @@
 // little-endian sections, several sections, if_tsresol (decimal and binary), if_tsoffset,
 // EPB / SPB / obsolete PB, skipped blocks, truncation at every length and corruption.
 import { describe, expect, it } from 'vitest';
-import { CaptureError } from '../../../src/io/capture/errors.js';
-import type { CaptureFrame, CaptureReader } from '../../../src/io/capture/frame.js';
 import { openCapture } from '../../../src/io/capture/reader.js';
 import { hex } from '../../packet/helpers.js';
-import { Bytes, block, epb, idb, pb, shb, spb, tempDir, writeTemp } from './files.js';
+import { Bytes, block, captureError, epb, idb, pb, readAll, shb, spb, tempDir, writeTemp } from './files.js';
 
 const dir = tempDir();
 const A = hex('45000014 00000000 4011 0000 0a000001 0a000002');
 const B = Buffer.alloc(37, 0x66);
-
-function readAll(r: CaptureReader): CaptureFrame[] {
-  const out = [...r];
-  r.close();
-  return out;
-}
-
-function captureError(fn: () => unknown): CaptureError {
-  try { fn(); } catch (err) { if (err instanceof CaptureError) return err; throw err; }
-  throw new Error('expected a CaptureError');
-}
 
 function file(name: string, ...parts: Buffer[]): string {
   return writeTemp(dir, name, Buffer.concat(parts));
