@@ -61,6 +61,9 @@ function checkShape(config: SaConfig): void {
   if (config.label !== undefined && config.label !== null && typeof config.label !== 'string') {
     throw new TypeError('config.label must be a string or null');
   }
+  if (config.reqid !== undefined && (!Number.isInteger(config.reqid) || config.reqid < 1 || config.reqid > 0xffffffff)) {
+    throw new RangeError(`config.reqid must be an integer from 1 to 4294967295, got ${String(config.reqid)}`);
+  }
 }
 
 /** Throws TypeError or RangeError naming the first bad field. */

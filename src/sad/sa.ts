@@ -56,6 +56,8 @@ export interface SaConfig {
   readonly hard?: LifetimeLimits;
   readonly selectors?: SelectorPair | null;
   readonly label?: string | null;
+  /** Links the SA to the PROTECT policies whose template names the same reqid (as Linux XFRM does). */
+  readonly reqid?: number;
   /** ESN only: the subspace (high 32 bits) the peer's sequence numbers are in already. */
   readonly initialSeqHi?: number;
 }
