@@ -7,6 +7,13 @@ import { runDiagnose } from './diagnose-command.js';
 import type { DiagnoseOptions } from './diagnose-command.js';
 import type { Output } from './output.js';
 import { processOutput } from './output.js';
+import { registerStatusCommand } from './status-command.js';
+import { registerSaCommand } from './sa-command.js';
+import { registerPolicyCommand } from './policy-command.js';
+import { registerDropsCommand } from './drops-command.js';
+import { registerStatsCommand } from './stats-command.js';
+import { registerKeysCommand } from './keys-command.js';
+import { runDemoCommand } from './demo-command.js';
 
 /** The package's version: package.json is two folders up from src/cli, three from dist/src/cli. */
 function packageVersion(): string {
@@ -53,6 +60,26 @@ function buildProgram(out: Output, setExit: (code: number) => void): Command {
       setExit(await runDiagnose(capture, opts, out));
     });
 
+  program
+    .command('demo')
+    .description('two endpoints on loopback: traffic flows, then every way a packet dies happens live and is diagnosed')
+    .option('--expire-after <seconds>', 'hard lifetime of the SA that expires during the demo', '1')
+    .action(async (opts: { expireAfter: string }) => {
+      const expireAfter = Number(opts.expireAfter);
+      if (!Number.isFinite(expireAfter) || expireAfter <= 0 || expireAfter > 60) {
+        out.stderr(`ipsec-ts demo: --expire-after must be a number of seconds from 0 to 60, got '${opts.expireAfter}'\n`);
+        setExit(2);
+        return;
+      }
+      setExit(await runDemoCommand({ expireAfter }, out, packageVersion()));
+    });
+
+  registerStatusCommand(program, out, setExit);
+  registerSaCommand(program, out, setExit);
+  registerPolicyCommand(program, out, setExit);
+  registerDropsCommand(program, out, setExit);
+  registerStatsCommand(program, out, setExit);
+  registerKeysCommand(program, out, setExit);
   return program;
 }
 

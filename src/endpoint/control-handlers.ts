@@ -38,12 +38,18 @@ export function createControlHandlers(rt: ControlRuntime): ControlHandlers {
   const ep = rt.endpoint;
   const recent: DropRecord[] = [];
   let nextMemoryId = 1;
-  if (rt.persistence === null) {
-    ep.on('drop', (r) => {
-      recent.push({ ...r, id: nextMemoryId++ });
+  const followers = new Set<(r: DropRecord) => void>();
+  // With a store, the endpoint emits the stored record (with its id); without one, ids are
+  // given here, so `drops` and `drops --follow` agree on them either way.
+  ep.on('drop', (emitted) => {
+    let r = emitted;
+    if (rt.persistence === null) {
+      r = { ...emitted, id: nextMemoryId++ };
+      recent.push(r);
       if (recent.length > MEMORY_DROPS) recent.splice(0, recent.length - MEMORY_DROPS);
-    });
-  }
+    }
+    for (const f of followers) f(r);
+  });
 
   const installed = (): SecurityAssociation[] => ep.sad.list();
 
@@ -162,8 +168,8 @@ export function createControlHandlers(rt: ControlRuntime): ControlHandlers {
       const onDrop = (r: DropRecord): void => {
         if (dropMatches(r, q)) listener(r);
       };
-      ep.on('drop', onDrop);
-      return () => { ep.off('drop', onDrop); };
+      followers.add(onDrop);
+      return () => { followers.delete(onDrop); };
     },
     stats: (): StatsReply => ({
       counters: ep.inbound.counters.snapshot(), udp: ep.udpStats(), tun: rt.tun?.stats() ?? null,

@@ -111,7 +111,15 @@ async function script(hooks: DemoHooks, wire: DemoWire, west: IpsecEndpoint, eas
   policyPair(nets(3), 3);
   west.addSa(manual('short-lived', 'outbound', 0xa003, true, k3, 3));
   east.addSa(manual('short-lived', 'inbound', 0xa003, true, k3, 3, { hard: { addSeconds: expireAfter } }));
-  const expiryStarted = Date.now();
+  const hardExpiry = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, expireAfter * 1000 + 2000);
+    east.on('sa', (e) => {
+      if (e.type === 'hard-expired' && e.sa.spi === 0xa003) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
 
   // Traffic flows both ways.
   const before = { ...delivered };
@@ -135,6 +143,9 @@ async function script(hooks: DemoHooks, wire: DemoWire, west: IpsecEndpoint, eas
     hooks.stepDone(s);
   };
 
+  const beforeReplay = delivered.westToEast;
+  west.send(innerPacket(0, true, 'a packet the wire will repeat'));
+  await waitFor(() => delivered.westToEast > beforeReplay, 2000);
   await step('Replay', 'the wire sends a packet from west to east a second time',
     { windowsName: 'ERROR_IPSEC_REPLAY_CHECK_FAILED', cause: 'duplicate' },
     () => { wire.replayLast(); });
@@ -181,8 +192,8 @@ async function script(hooks: DemoHooks, wire: DemoWire, west: IpsecEndpoint, eas
     { windowsName: 'ERROR_IPSEC_CLEAR_TEXT_DROP', cause: null },
     () => { east.checkClearText(innerPacket(0, true, 'in the clear'), `${LO}:${wire.port}`); });
 
-  const wait = expiryStarted + expireAfter * 1000 + 100 - Date.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  // East's lifetime timer moves the SA to the remembered set; the late packet comes after that.
+  await hardExpiry;
   await step('A packet after its SA expired', `east's SA 0x0000a003 had a hard lifetime of ${expireAfter} s; west's had none and keeps sending`,
     { windowsName: 'ERROR_IPSEC_BAD_SPI', cause: 'expired' },
     () => { west.send(innerPacket(3, true, 'too late')); });
