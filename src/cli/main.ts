@@ -14,6 +14,7 @@ import { registerDropsCommand } from './drops-command.js';
 import { registerStatsCommand } from './stats-command.js';
 import { registerKeysCommand } from './keys-command.js';
 import { runDemoCommand } from './demo-command.js';
+import { runUp } from './up-command.js';
 
 /** The package's version: package.json is two folders up from src/cli, three from dist/src/cli. */
 function packageVersion(): string {
@@ -58,6 +59,15 @@ function buildProgram(out: Output, setExit: (code: number) => void): Command {
     .option('--quiet', 'only the summary (table mode)')
     .action(async (capture: string, opts: DiagnoseOptions) => {
       setExit(await runDiagnose(capture, opts, out));
+    });
+
+  program
+    .command('up')
+    .description('run the IPsec endpoint (daemon) from a YAML config until SIGINT or SIGTERM')
+    .requiredOption('-c, --config <file>', 'the YAML configuration (docs/CONFIG.md; examples/daemon/)')
+    .option('--log-level <level>', 'override log.level: trace, debug, info, warn, error, fatal or silent')
+    .action(async (opts: { config: string; logLevel?: string }) => {
+      setExit(await runUp({ config: opts.config, logLevel: opts.logLevel }, out, packageVersion()));
     });
 
   program

@@ -182,7 +182,11 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
       this.requireUdp().send(v.esp, encap.dstPort, sa.config.dst!);
       return { verdict: 'protected', spi: sa.spi, seqHi: v.seqHi, seqLo: v.seqLo, bytes: v.esp.length };
     }
-    if (v.verdict === 'dropped') this.recordDrop(v, 'outbound', null);
+    if (v.verdict === 'dropped') {
+      this.inbound.counters.countDrop(v.kind);
+      if (v.sa !== null) this.sad.findBySpi(v.sa.spi).find((s) => s.id === v.sa!.id)?.countDrop(v.kind.id);
+      this.recordDrop(v, 'outbound', null);
+    }
     return v;
   }
 
@@ -196,6 +200,12 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
     if (v === null || v.verdict !== 'dropped') return null;
     this.recordDrop(v, 'inbound', from);
     return v;
+  }
+
+  /** Records an outbound refusal decided outside the datapath (e.g. the TUN glue). */
+  recordOutboundDrop(v: Dropped): void {
+    this.inbound.counters.countDrop(v.kind);
+    this.recordDrop(v, 'outbound', null);
   }
 
   /** Sends raw bytes from the endpoint's UDP socket (keepalives, tests, the demo). */
