@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "ipsec_ts_tun",
+      "sources": ["src/tun.c"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-fvisibility=hidden"],
+      "defines": ["NAPI_VERSION=8"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}
