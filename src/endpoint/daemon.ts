@@ -50,7 +50,10 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     }
   };
   try {
-    const store = StateStore.open(config.stateDir, { reserveBlock: config.sequenceReserveBlock });
+    const store = StateStore.open(config.stateDir, {
+      reserveBlock: config.sequenceReserveBlock,
+      onBackgroundError: (err) => log.error('the drop log could not be written', { error: err.message, reason: err.reason }),
+    });
     cleanups.push(() => store.close());
     const persistence = store;
 
