@@ -66,3 +66,25 @@ export { diagnoseCapture } from './diagnose/run.js';
 export type { DiagnoseRunOptions } from './diagnose/run.js';
 export type { PacketReport } from './diagnose/packet-report.js';
 export { packetJson } from './diagnose/report-json.js';
+
+// The live endpoint (library API: send() and the 'delivered' / 'drop' events)
+export { IpsecEndpoint } from './endpoint/endpoint.js';
+export type { EndpointOptions, EndpointEvents, SendResult } from './endpoint/endpoint.js';
+export type { EndpointLog, EndpointPersistence, SequenceGuard } from './endpoint/ports.js';
+export type { DropRecord, DropQuery } from './endpoint/drop-record.js';
+export { StateStore } from './endpoint/store/state-store.js';
+export { StoreError } from './endpoint/store/store-error.js';
+export { createLogger } from './endpoint/log/logger.js';
+export type { EndpointLogger } from './endpoint/log/logger.js';
+export { startDaemon } from './endpoint/daemon.js';
+export type { RunningDaemon } from './endpoint/daemon.js';
+export { connectControl } from './endpoint/control/client.js';
+export type { ControlClient } from './endpoint/control/client.js';
+export type { ControlHandlers, SaSummary, SaDetail, PolicySummary, StatsReply, StatusReply } from './endpoint/control/handlers.js';
+
+// Configuration
+export { loadConfigFile, parseConfigText, formatConfigIssue } from './config/load.js';
+export type { ConfigResult, ConfigIssue } from './config/load.js';
+export { parseSaEntry, parsePolicyEntry } from './config/entries.js';
+export { transformName, transformByName } from './config/transform-names.js';
+export type { DaemonConfig, ManualSaConfig, TunConfig } from './config/types.js';

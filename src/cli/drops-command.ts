@@ -20,6 +20,18 @@ export interface DropsOptions {
   readonly code?: string;
   readonly since?: string;
   readonly limit?: string;
+  /** Only drops with this cause id (or reason), e.g. expired, icv-mismatch. Filtered here. */
+  readonly cause?: string;
+  /** Only drops counted under this Linux xfrm_stat counter, e.g. XfrmInNoStates. Filtered here. */
+  readonly counter?: string;
+}
+
+/** --cause and --counter are applied by the CLI to what the daemon returns. */
+function localFilter(opts: DropsOptions): (r: DropRecord) => boolean {
+  const cause = opts.cause?.trim().toLowerCase();
+  const counter = opts.counter?.trim().toLowerCase();
+  return (r) => (cause === undefined || r.cause === cause || r.reason === cause) &&
+    (counter === undefined || r.linuxCounter.toLowerCase() === counter);
 }
 
 export interface DropsQueryParams {
@@ -86,9 +98,11 @@ export function dropsQueryOf(opts: DropsOptions, now: number): Parsed<DropsQuery
 
 /** JSON: one record per line; text: records separated by a blank line. */
 function printer(opts: DropsOptions, out: Output): (r: DropRecord) => void {
-  if (opts.json === true) return (r) => { out.stdout(`${JSON.stringify(r)}\n`); };
+  const keep = localFilter(opts);
+  if (opts.json === true) return (r) => { if (keep(r)) out.stdout(`${JSON.stringify(r)}\n`); };
   let first = true;
   return (r) => {
+    if (!keep(r)) return;
     out.stdout(first ? formatDropRecord(r) : `\n${formatDropRecord(r)}`);
     first = false;
   };
@@ -104,7 +118,10 @@ export async function runDrops(opts: DropsOptions, out: Output, stop?: AbortSign
   const path = controlSocketPath(opts.socket, process.env);
   if (opts.follow === true) return followDrops(path, query.value, opts, out, stop);
   return withControlSession(path, out, async (client) => {
-    const records = (await client.call('drops', { ...query.value })) as DropRecord[];
+    // With a local filter, ask for as much as the daemon gives unless --limit says otherwise.
+    const filtered = opts.cause !== undefined || opts.counter !== undefined;
+    const params = filtered && query.value.limit === undefined ? { ...query.value, limit: MAX_DROPS_LIMIT } : { ...query.value };
+    const records = ((await client.call('drops', params)) as DropRecord[]).filter(localFilter(opts));
     const print = printer(opts, out);
     for (const r of records) print(r);
     if (records.length === 0 && opts.json !== true) out.stderr('ipsec-ts drops: no recorded drop matches\n');
@@ -165,6 +182,8 @@ export function registerDropsCommand(program: Command, out: Output, setExit: (co
     .option('--spi <spi>', 'only this SPI (0x0a0b0001 or decimal)')
     .option('--code <code>', 'only this Windows error: 13910, 0x3656 or ERROR_IPSEC_BAD_SPI')
     .option('--since <time>', 'only drops since then: an ISO time, or a duration like 30s, 10m, 2h (that long ago)')
+    .option('--cause <id>', 'only this cause or reason: never-established, expired, deleted, our-outbound-spi, duplicate, icv-mismatch, ...')
+    .option('--counter <name>', 'only drops under this Linux xfrm_stat counter, e.g. XfrmInNoStates')
     .option('--limit <n>', 'at most the newest n (default: the daemon\'s, 1000)')
     .option('--socket <path>', SOCKET_OPTION_HELP)
     .option('--json', 'one DropRecord JSON object per line')

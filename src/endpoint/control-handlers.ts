@@ -70,7 +70,16 @@ export function createControlHandlers(rt: ControlRuntime): ControlHandlers {
     const text = ref.trim();
     const spi = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text.slice(2), 16) : /^\d+$/.test(text) ? Number(text) : null;
     const matches = installed().filter((sa) => (spi !== null && sa.spi === spi) || sa.config.label === text);
-    if (matches.length === 0) throw new ControlError('not-found', `no installed SA is named or numbered '${ref}'; see \`ipsec-ts sa list\``);
+    if (matches.length === 0) {
+      const past = ep.sad.history.entries().filter((t) => (spi !== null && t.spi === spi) || t.label === text);
+      if (past.length > 0) {
+        const t = past[past.length - 1]!;
+        const why = t.expiry !== null ? `its hard ${t.expiry.limit} limit (${t.expiry.configured}) was reached`
+          : t.successorSpi !== null ? `${t.reason}, replaced by ${spiHex(t.successorSpi)}` : t.reason;
+        throw new ControlError('not-found', `SA ${t.label ?? spiHex(t.spi)} (${spiHex(t.spi)}, ${t.direction}) is no longer installed: removed at ${new Date(t.removedAt).toISOString()} (${why}); ${t.packetsSinceRemoval} packet(s) arrived on it since`);
+      }
+      throw new ControlError('not-found', `no installed or remembered SA is named or numbered '${ref}'; see \`ipsec-ts sa list\``);
+    }
     if (matches.length > 1) {
       const outbound = matches.filter((sa) => sa.config.direction === 'outbound');
       if (spi === null && outbound.length === 1 && matches.length === 2) {

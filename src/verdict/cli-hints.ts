@@ -1,7 +1,7 @@
 // The ipsec-ts commands the catalogs tell people to run, in one place: when the CLI changes a
 // command, this file and IPSEC_TS_SUBCOMMANDS change together (a test checks that every
-// `ipsec-ts <word>` in the catalog text is a known subcommand). drops, sa, stats and up are the
-// live daemon's commands (the next milestone); diagnose and explain work today.
+// `ipsec-ts <word>` in the catalog text is a known subcommand). drops, sa, stats and up work with
+// the live daemon; diagnose and explain work offline.
 
 /** Subcommands the catalog text refers to. */
 export const IPSEC_TS_SUBCOMMANDS = ['drops', 'sa', 'stats', 'up', 'diagnose', 'explain'] as const;

@@ -8,8 +8,7 @@ const WIDTH = 100;
 const INDENT = '  ';
 
 const PLACE_TITLES: Readonly<Record<CheckPlace, string>> = {
-  // drops, sa, stats and up belong to the live daemon, which is the next milestone.
-  'ipsec-ts': 'ipsec-ts (diagnose and explain work today; drops, sa, stats and up come with the live daemon)',
+  'ipsec-ts': 'ipsec-ts (drops, sa, stats and up talk to the live daemon; diagnose and explain work offline)',
   linux: 'Linux (kernel XFRM)',
   strongswan: 'strongSwan',
   windows: 'Windows',

@@ -21,3 +21,31 @@ describe("the package's public API", () => {
     expect(api.lookupExplanation('13910').ok).toBe(true);
   });
 });
+
+describe("the package's endpoint API", () => {
+  it('carries an inner packet between two endpoints built from config entries', async () => {
+    const api = await import('ipsec-ts');
+    const entry = (direction: 'in' | 'out', from: number, to: number) => api.parseSaEntry({
+      name: 'a-b', direction, spi: '0x2001', src: '127.0.0.1', dst: '127.0.0.1', ports: { src: from, dst: to },
+      transform: 'aes128gcm16', enc_key: '0x000102030405060708090a0b0c0d0e0f10111213',
+    });
+    const policy = api.parsePolicyEntry({ name: 'p', local: '10.1.0.0/24', remote: '10.2.0.0/24', action: 'protect', mode: 'tunnel', peer: '127.0.0.1', reqid: 1 });
+    const a = await api.IpsecEndpoint.open({ listen: { address: '127.0.0.1', port: 0 }, keepaliveMs: null });
+    const b = await api.IpsecEndpoint.open({ listen: { address: '127.0.0.1', port: 0 }, keepaliveMs: null });
+    try {
+      const out = entry('out', a.listen.port, b.listen.port);
+      const inb = entry('in', a.listen.port, b.listen.port);
+      expect(out.ok && inb.ok && policy.ok).toBe(true);
+      if (!out.ok || !inb.ok || !policy.ok) return;
+      a.addPolicy(policy.value);
+      a.addSa(out.value);
+      b.addSa(inb.value);
+      const inner = api.buildIpv4({ src: '10.1.0.1', dst: '10.2.0.1', protocol: 17 }, api.buildUdp({ srcPort: 1, dstPort: 2, src: '10.1.0.1', dst: '10.2.0.1' }, Buffer.from('hi')));
+      const got = new Promise<Buffer>((resolve) => b.once('delivered', (p) => resolve(p)));
+      expect(a.send(inner).verdict).toBe('protected');
+      expect((await got).equals(inner)).toBe(true);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
