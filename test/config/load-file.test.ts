@@ -2,7 +2,9 @@
 // that holds keys and is readable by others gets a chmod 600 warning.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatConfigIssue, loadConfigFile } from '../../src/config/load.js';
 
@@ -11,7 +13,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const KEYED = `sas:\n  - { direction: in, spi: 4097, src: 192.0.2.1, dst: 192.0.2.2, transform: aes128gcm16, enc_key: ${'00'.repeat(20)} }\n`;
 const isRoot = process.getuid?.() === 0;
-if (isRoot) console.warn('\n*** running as root: the EACCES test of loadConfigFile is SKIPPED (root may read any file) ***\n');
+const distLoad = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '../../dist/src/config/load.js')).href;
+
+/** As root, file modes do not stop reads: load the file as user nobody in a child process (built dist/). */
+function loadAsNobody(path: string): string {
+  const script = `import(${JSON.stringify(distLoad)}).then(async (m) => { const r = await m.loadConfigFile(${JSON.stringify(path)}); process.stdout.write(r.ok ? 'ok' : r.errors[0].message); })`;
+  const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+  return r.stdout + r.stderr;
+}
 
 describe('loadConfigFile', () => {
   it('reports a missing file with the OS reason and what to do', async () => {
@@ -29,10 +38,14 @@ describe('loadConfigFile', () => {
     expect(!r.ok && r.errors[0]!.message).toContain('EISDIR');
   });
 
-  it.skipIf(isRoot)('reports a file it may not read (skipped as root, who may read anything)', async () => {
+  it('reports a file it may not read (as root: read as user nobody)', async () => {
     const path = join(dir, 'secret.yaml');
     writeFileSync(path, KEYED);
     chmodSync(path, 0o000);
+    if (isRoot) {
+      expect(loadAsNobody(path)).toContain('permission denied (EACCES)');
+      return;
+    }
     const r = await loadConfigFile(path);
     expect(!r.ok && r.errors[0]!.message).toContain('permission denied (EACCES)');
   });
