@@ -3,7 +3,7 @@
 // (unknown SA, invalid entry, conflict), 2 usage error or no daemon.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { readYaml } from '../config/yaml-source.js';
 import type { RememberedSa, SaDetail, SaSummary } from '../endpoint/control/handlers.js';
 import { withControlSession } from '../endpoint/control/client-session.js';
 import { SOCKET_OPTION_HELP, controlSocketPath } from '../endpoint/control/socket-path.js';
@@ -56,12 +56,13 @@ type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false
  * list) that holds exactly one item, so a snippet copied from the config works too.
  */
 export function singleEntryOf(text: string, source: string, listKey: 'sas' | 'policies'): Parsed<Record<string, unknown>> {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    return { ok: false, message: `${source} is not YAML or JSON: ${err instanceof Error ? err.message : String(err)}` };
+  // The config's own reader: keys, SPIs and modes keep their text as written (0x... stays hex).
+  const yaml = readYaml(text);
+  if (yaml.syntaxErrors.length > 0 || yaml.structureErrors.length > 0) {
+    const p = [...yaml.syntaxErrors, ...yaml.structureErrors][0]!;
+    return { ok: false, message: `${source}${p.position === null ? '' : `:${p.position.line}:${p.position.column}`}: not valid YAML or JSON: ${p.message}` };
   }
+  const doc: unknown = yaml.value;
   const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   let items: unknown = doc;
   if (isMap(doc) && Object.keys(doc).length === 1 && Array.isArray(doc[listKey])) items = doc[listKey];

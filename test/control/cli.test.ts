@@ -83,7 +83,7 @@ describe('ipsec-ts status, sa, policy, stats', () => {
     writeFileSync(bad, 'name: [unclosed\n');
     const r1 = await run('sa', 'add', bad);
     expect(r1.code).toBe(2);
-    expect(r1.stderr).toContain(`ipsec-ts sa add: ${bad} is not YAML or JSON`);
+    expect(r1.stderr).toContain(`ipsec-ts sa add: ${bad}:2:1: not valid YAML or JSON`);
     const two = join(t.dir, 'two.yaml');
     writeFileSync(two, '- name: a\n- name: b\n');
     expect((await run('sa', 'add', two)).stderr).toContain('holds 2 entries; give exactly one');
