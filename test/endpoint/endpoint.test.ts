@@ -107,6 +107,20 @@ describe('IpsecEndpoint', () => {
     expect(rec.evidence.limit).toBe('add-time');
   });
 
+  it('raises a soft-expiry event and a warning log line, and keeps the SA usable until the hard limit', async () => {
+    const lines: { msg: string; fields: Record<string, unknown> | undefined }[] = [];
+    const log = { debug() {}, info() {}, error() {}, warn: (msg: string, fields?: Record<string, unknown>) => { lines.push({ msg, fields }); } };
+    const b = await endpoint({ log, lifetimeTickMs: 50 });
+    const soft = nextEvent<string>((r) => b.on('sa', (e) => { if (e.type === 'soft-expired') r(e.expiry.limit); }));
+    const inb = b.addSa(sa('soft', 'inbound', 0x3001, 1, b.listen.port, randomBytes(20), { soft: { addSeconds: 0.2 }, hard: { addSeconds: 30 } }));
+    expect(await soft).toBe('add-time');
+    expect(inb.state).toBe('dying');
+    expect(inb.usable).toBe(true);
+    const line = lines.find((l) => l.fields?.event === 'soft-expired');
+    expect(line?.msg).toMatch(/soft add-time lifetime/);
+    expect(line?.fields?.spi).toBe('0x00003001');
+  });
+
   it('sends RFC 3948 keepalives (one 0xFF octet) to each peer of an outbound SA, and counts received ones', async () => {
     const { a, b } = await pair();
     expect(a.sendKeepalives()).toBe(1);
