@@ -126,11 +126,12 @@ export function createControlHandlers(rt: ControlRuntime): ControlHandlers {
       const sa = find(ref);
       const c = sa.config;
       const reserved = ep.reservedThrough(sa);
+      const base = summary(sa);
       const detail: SaDetail = {
-        ...summary(sa), encapsulation: c.encapsulation, replayWindow: c.replayWindow,
+        ...base, encapsulation: c.encapsulation, replayWindow: c.replayWindow,
         soft: c.soft === undefined ? null : { ...c.soft }, hard: c.hard === undefined ? null : { ...c.hard },
         reservedThrough: reserved === null ? null : String(reserved),
-        replay: sa.replay === null ? null : `window ${sa.replay.size}, highest ${summary(sa).sequence}`,
+        replay: sa.replay === null ? null : `window ${sa.replay.size}, highest ${base.sequence}`,
         lastUsedAt: sa.firstUsedAt,
       };
       return detail;
