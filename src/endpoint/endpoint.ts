@@ -77,7 +77,8 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
   private readonly outbound: OutboundContext;
   private readonly outboundSas = new OutboundSaTable();
   private readonly guards = new Map<SecurityAssociation, SequenceGuard>();
-  private readonly manual = new Map<SecurityAssociation, ManualSaConfig>();
+  /** Manual SA configs by SA id (events carry the id, so removal is one lookup). */
+  private readonly manual = new Map<number, ManualSaConfig>();
   private readonly log: EndpointLog;
   private readonly persistence: EndpointPersistence | null;
   private readonly clock: Clock;
@@ -130,13 +131,13 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
   addSa(config: ManualSaConfig): SecurityAssociation {
     const now = this.clock.now();
     const sa = this.sad.add(saConfigOf(config, this.spd.list(), this.wildcard), now);
-    this.manual.set(sa, config);
+    this.manual.set(sa.id, config);
     if (sa.config.direction === 'outbound') {
       try {
         this.attachSequenceGuard(sa, config);
       } catch (err) {
         this.sad.remove(sa, 'deleted-locally', now);
-        this.manual.delete(sa);
+        this.manual.delete(sa.id);
         throw err;
       }
       this.outboundSas.add(sa);
@@ -155,7 +156,7 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
 
   /** The config an installed manual SA came from (for `sa show` and key export). */
   manualConfigOf(sa: SecurityAssociation): ManualSaConfig | undefined {
-    return this.manual.get(sa);
+    return this.manual.get(sa.id);
   }
 
   reservedThrough(sa: SecurityAssociation): number | null {
@@ -335,12 +336,7 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
   private forget(saId: number): void {
     const sa = this.outboundSas.removeById(saId);
     if (sa !== null) this.guards.delete(sa);
-    for (const s of this.manual.keys()) {
-      if (s.id === saId) {
-        this.manual.delete(s);
-        break;
-      }
-    }
+    this.manual.delete(saId);
   }
 
   private startTimers(): void {
