@@ -2,8 +2,7 @@
 // SIGKILLed mid-run, and what it durably promised must hold in the next run.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -11,21 +10,15 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/endpoint/store/state-store.js';
 import { StoreError } from '../../src/endpoint/store/store-error.js';
 import { keyFingerprint } from '../../src/endpoint/store/key-fingerprint.js';
+import { cleanUpStores, tempDir } from './store-support.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = join(root, 'test/endpoint/fixtures/store-child.mjs');
 const children: ChildProcess[] = [];
-const dirs: string[] = [];
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ipsec-ts-'));
-  dirs.push(dir);
-  return dir;
-}
 
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  cleanUpStores();
 });
 
 /** The child runs the built store; rebuild dist/ when the store's sources are newer. */

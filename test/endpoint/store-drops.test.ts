@@ -1,33 +1,12 @@
 // The drop log in the state store: ids, queries, the per-key rate limit, the row cap, and
 // survival across reopen.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StateStore } from '../../src/endpoint/store/state-store.js';
-import type { StateStoreOptions } from '../../src/endpoint/store/state-store.js';
 import type { DropRecord } from '../../src/endpoint/drop-record.js';
 import { dropMatches } from '../../src/endpoint/drop-record.js';
+import { cleanUpStores, openStore as open, tempDir } from './store-support.js';
 
-const dirs: string[] = [];
-const stores: StateStore[] = [];
+afterEach(cleanUpStores);
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ipsec-ts-'));
-  dirs.push(dir);
-  return dir;
-}
-
-function open(dir: string, opts: StateStoreOptions = {}): StateStore {
-  const s = StateStore.open(dir, opts);
-  stores.push(s);
-  return s;
-}
-
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 
 function drop(over: Partial<DropRecord> = {}): DropRecord {
   return {

@@ -1,8 +1,7 @@
 // Opening the state store: what it creates, and each way it refuses to open with the reason
 // and a message that names the path and says what to do.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,21 +9,10 @@ import { StateStore } from '../../src/endpoint/store/state-store.js';
 import { StoreError } from '../../src/endpoint/store/store-error.js';
 import type { StoreErrorReason } from '../../src/endpoint/store/store-error.js';
 import { SCHEMA_VERSION } from '../../src/endpoint/store/schema.js';
+import { cleanUpStores, tempDir } from './store-support.js';
 
-const dirs: string[] = [];
+afterEach(cleanUpStores);
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ipsec-ts-'));
-  dirs.push(dir);
-  return dir;
-}
-
-afterEach(() => {
-  for (const d of dirs.splice(0)) {
-    chmodSync(d, 0o700);
-    rmSync(d, { recursive: true, force: true });
-  }
-});
 
 function openFailure(dir: string): StoreError {
   try {

@@ -1,7 +1,6 @@
 // Outbound sequence reservations: durable, monotonic, and never handing out a number twice
 // across restarts (AES-GCM nonce reuse must not happen even after a crash).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,26 +8,10 @@ import { StateStore } from '../../src/endpoint/store/state-store.js';
 import { SequenceReservation } from '../../src/endpoint/store/sequence-reservation.js';
 import type { SequenceLedger } from '../../src/endpoint/store/sequence-reservation.js';
 import { keyFingerprint } from '../../src/endpoint/store/key-fingerprint.js';
+import { cleanUpStores, openStore as open, tempDir } from './store-support.js';
 
-const dirs: string[] = [];
-const stores: StateStore[] = [];
+afterEach(cleanUpStores);
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ipsec-ts-'));
-  dirs.push(dir);
-  return dir;
-}
-
-function open(dir: string, opts: Parameters<typeof StateStore.open>[1] = {}): StateStore {
-  const s = StateStore.open(dir, opts);
-  stores.push(s);
-  return s;
-}
-
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 
 const KEYS = { encryptionKey: Buffer.alloc(20, 0x11), integrityKey: new Uint8Array(0) };
 const FP = keyFingerprint(KEYS);
