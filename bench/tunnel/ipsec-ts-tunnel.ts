@@ -40,6 +40,12 @@ async function waitReady(socket: string, daemon: { running(): boolean; output():
   throw new Error(`ipsec-ts status --socket ${socket} did not answer within ${READY_TIMEOUT_MS / 1000} s (last: ${last})`);
 }
 
+/** Node flags for the daemons (profile.ts sets --cpu-prof here; NODE_OPTIONS refuses it). */
+function extraNodeArgs(): string[] {
+  const text = process.env['IPSEC_TS_BENCH_NODE_ARGS'] ?? '';
+  return text.split(' ').filter((a) => a !== '');
+}
+
 async function startDaemons(pair: NetnsPair, runDir: string): Promise<number[]> {
   const [a, b] = sides(pair);
   const keys = freshTunnelKeys();
@@ -48,7 +54,7 @@ async function startDaemons(pair: NetnsPair, runDir: string): Promise<number[]> 
     mkdirSync(stateDirOf(runDir, me), { recursive: true });
     const config = join(runDir, `${me.name}.yaml`);
     writeFileSync(config, daemonConfigYaml(runDir, me, peer, keys), { mode: 0o600 });
-    const daemon = host.start(process.execPath, [launcher(), 'up', '-c', config], { name: `daemon-${me.name}` });
+    const daemon = host.start(process.execPath, [...extraNodeArgs(), launcher(), 'up', '-c', config], { name: `daemon-${me.name}` });
     await waitReady(controlSocketOf(runDir, me), daemon);
     pids.push(daemon.pid);
   }

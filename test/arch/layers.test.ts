@@ -10,7 +10,7 @@ const src = join(root, 'src');
 
 const LAYERS = [
   'wire', 'packet', 'verdict', 'replay', 'esp', 'clock', 'spd', 'sad', 'explain',
-  'datapath', 'io', 'diagnose', 'config', 'endpoint', 'cli',
+  'datapath', 'ike', 'io', 'diagnose', 'config', 'endpoint', 'cli',
 ];
 
 function walk(dir: string): string[] {
