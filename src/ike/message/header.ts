@@ -46,7 +46,10 @@ export function decodeHeader(raw: Buffer): IkeDecodeResult<IkeHeader> {
     length: u32(raw, 24),
   };
   if (header.majorVersion !== IKE_MAJOR_VERSION) {
-    return failure('bad-major-version', `major version ${header.majorVersion}, we speak ${IKE_MAJOR_VERSION}`, 17, NOTIFY_ERROR.INVALID_MAJOR_VERSION);
+    // RFC 7296 2.5: only a *higher* major version is answered with INVALID_MAJOR_VERSION; a lower
+    // one (IKEv1 is 1) is another protocol with another header, dropped without a word.
+    const notify = header.majorVersion > IKE_MAJOR_VERSION ? NOTIFY_ERROR.INVALID_MAJOR_VERSION : null;
+    return failure('bad-major-version', `major version ${header.majorVersion}, we speak ${IKE_MAJOR_VERSION}`, 17, notify);
   }
   if (header.length !== raw.length) {
     return failure('bad-length', `header Length is ${header.length} but the datagram carries ${raw.length} octets`, 24, null);

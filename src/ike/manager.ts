@@ -1,0 +1,484 @@
+// The IKE manager: every IKE SA of the host, found by our SPI, and the one place datagrams come
+// in. It decodes, finds the SA, checks the message window, unprotects, and hands the payloads to
+// the exchange module that owns them (src/ike/exchanges/). Time moves only through tick(now).
+//
+//   datagram ─► decode ─► IKE_SA_INIT request? ─► respondIkeSaInit (half-open cap, cookies)
+//                      └► SA by our SPI ─► response? ─► window ─► unprotect ─► handler of the request
+//                                      └► request?  ─► window (retransmit: cached answer) ─► unprotect
+//                                                       ─► IKE_AUTH / CREATE_CHILD_SA / INFORMATIONAL
+import { randomBytes } from 'node:crypto';
+import type { ConnectionConfig, IkeSettings } from './connection.js';
+import type { TrustStore } from './auth/certs.js';
+import { decodeMessage, decodePayloadChain } from './message/message.js';
+import { EXCHANGE, NOTIFY_ERROR, PROTOCOL } from './message/numbers.js';
+import type { IkeMessage, Payload, SkPayload } from './message/types.js';
+import type { ChildRemovalReason, IkeHost, UdpAddress } from './ports.js';
+import { IkeSa } from './sa/ike-sa.js';
+import type { ExchangeContext, IkeFailure } from './exchanges/context.js';
+import { ikeFailure } from './exchanges/failures.js';
+import { initiateIkeSa } from './exchanges/ike-sa-init.js';
+import { respondIkeSaInit } from './exchanges/ike-sa-init-responder.js';
+import type { CookieSecret } from './exchanges/ike-sa-init-responder.js';
+import { respondIkeAuth, sendIkeAuth } from './exchanges/ike-auth.js';
+import { deleteIkeSa, removeChild, respondInformational, sendLivenessCheck } from './exchanges/informational.js';
+import { respondCreateChild, startChildRekey } from './exchanges/child-rekey.js';
+import { switchOutbound } from './exchanges/child-create.js';
+import { notify } from './exchanges/payloads.js';
+import { resend, sendRequest, sendResponse } from './exchanges/protect.js';
+
+/** Half-open IKE SAs older than this are forgotten (strongSwan: half_open_timeout 30 s). */
+const HALF_OPEN_TIMEOUT_MS = 30_000;
+/** A rekey responder switches its outbound SA at the latest this long after answering. */
+const OUTBOUND_SWITCH_TIMEOUT_MS = 10_000;
+/** First reqid given to IKE children; manual SAs use small numbers. */
+const FIRST_REQID = 0x10000;
+/** A recovery triggered by INVALID_SPI runs at most once per child in this period. */
+const INVALID_SPI_RECOVERY_INTERVAL_MS = 10_000;
+
+export interface IkeManagerOptions {
+  readonly host: IkeHost;
+  readonly settings: IkeSettings;
+  readonly connections: readonly ConnectionConfig[];
+  readonly trust: TrustStore | null;
+  /** Our NAT-T port (the ESP port, 4500 unless configured otherwise). */
+  readonly natPort: number;
+  /** Our address when a connection names none (the listen address). */
+  readonly localAddress: string;
+}
+
+export type InitiateResult = { readonly ok: true; readonly ikeSa: string } | { readonly ok: false; readonly failure: IkeFailure };
+
+export class IkeManager {
+  private readonly bySpi = new Map<string, IkeSa>();
+  private readonly halfOpen = new Map<string, IkeSa>();
+  private readonly queues = new Map<IkeSa, (() => void)[]>();
+  private readonly reqids = new Map<string, number>();
+  private readonly invalidSpiSentAt = new Map<string, number>();
+  private readonly recoveryAt = new Map<string, number>();
+  private ikeIds = 0;
+  private childIds = 0;
+  private cookieSecrets: CookieSecret[];
+  private readonly ctx: ExchangeContext;
+  private connections: readonly ConnectionConfig[];
+
+  constructor(private readonly options: IkeManagerOptions) {
+    this.connections = options.connections;
+    this.cookieSecrets = [{ version: 1, secret: randomBytes(32) }];
+    const self = this;
+    this.ctx = {
+      host: options.host,
+      settings: options.settings,
+      trust: options.trust,
+      natPort: options.natPort,
+      nextIkeSaId: () => ++self.ikeIds,
+      nextChildSaId: () => ++self.childIds,
+      reqidOf: (connection, child) => self.reqidOf(connection, child),
+      register: (sa) => self.register(sa),
+      close: (sa, reason, childReason) => self.close(sa, reason, childReason),
+      fail: (sa, failure) => self.fail(sa, failure),
+      connectionsFor: (local, remote) => self.connectionsFor(local, remote),
+      initialContact: (sa) => self.initialContact(sa),
+    };
+  }
+
+  // ---- operator actions -----------------------------------------------------------------
+
+  /** Starts every child with start_action start (called once the socket is up). */
+  startAll(): void {
+    for (const c of this.connections) {
+      const child = c.children.find((ch) => ch.startAction === 'start');
+      if (child !== undefined && c.remoteAddress !== '%any') this.initiate(c.name, child.name);
+    }
+  }
+
+  /** `ipsec-ts initiate <name>`: a new IKE SA with its first child (or a child on an existing IKE SA). */
+  initiate(connectionName: string, childName?: string): InitiateResult {
+    const connection = this.connections.find((c) => c.name === connectionName);
+    if (connection === undefined) return { ok: false, failure: ikeFailure('NO_POLICY', `no connection named ${connectionName}`, 'Run `ipsec-ts sa list` or check connections: in the config.') };
+    const child = childName === undefined ? connection.children[0] : connection.children.find((c) => c.name === childName);
+    if (child === undefined) return { ok: false, failure: ikeFailure('NO_POLICY', `connection ${connectionName} has no child ${childName ?? ''}`.trim(), 'Add a child under children: in the config.') };
+    if (connection.remoteAddress === '%any') return { ok: false, failure: ikeFailure('NO_POLICY', `connection ${connectionName} has remote.address %any: it can only respond`, 'Set remote.address to initiate.') };
+    const existing = this.saFor(connection);
+    if (existing !== null) {
+      this.runOrQueue(existing, () => startChildRekey(this.ctx, existing, child, null));
+      return { ok: true, ikeSa: existing.label };
+    }
+    const local: UdpAddress = { address: connection.localAddress ?? this.options.localAddress, port: this.options.settings.port ?? this.options.natPort };
+    const remote: UdpAddress = { address: connection.remoteAddress, port: connection.remotePort };
+    const sa = initiateIkeSa(this.ctx, connection, local, remote, (s) => sendIkeAuth(this.ctx, s, child));
+    if ('code' in sa) return { ok: false, failure: sa };
+    return { ok: true, ikeSa: sa.label };
+  }
+
+  /** `ipsec-ts terminate <name>`: DELETE every IKE SA of the connection. Returns how many. */
+  terminate(connectionName: string): number {
+    const sas = this.all().filter((sa) => sa.connection?.name === connectionName && sa.isOpen);
+    for (const sa of sas) this.runOrQueue(sa, () => deleteIkeSa(this.ctx, sa, 'terminated by the operator'));
+    return sas.length;
+  }
+
+  /** `ipsec-ts rekey <name>`: rekey every installed child of the connection now. Returns how many. */
+  rekey(connectionName: string): number {
+    let n = 0;
+    for (const sa of this.all().filter((s) => s.connection?.name === connectionName && s.state === 'established')) {
+      for (const child of sa.liveChildren().filter((c) => c.state === 'installed')) {
+        this.runOrQueue(sa, () => {
+          if (child.state === 'installed') startChildRekey(this.ctx, sa, child.init.config, child);
+        });
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Every IKE SA we hold (half-open ones included). */
+  all(): IkeSa[] {
+    return [...new Set(this.bySpi.values())];
+  }
+
+  connectionNames(): string[] {
+    return this.connections.map((c) => c.name);
+  }
+
+  // ---- the network ------------------------------------------------------------------------
+
+  /** One IKE message (without the non-ESP marker) from `remote` to `local`. */
+  receive(bytes: Buffer, local: UdpAddress, remote: UdpAddress): void {
+    const decoded = decodeMessage(bytes);
+    if (!decoded.ok) {
+      this.dropped(remote, decoded.reason, decoded.detail);
+      return;
+    }
+    const message = decoded.value;
+    const header = message.header;
+    if (header.exchangeType === EXCHANGE.IKE_SA_INIT && !header.response) {
+      this.onInitRequest(message, local, remote);
+      return;
+    }
+    // The I flag says the sender is the original initiator, so our SPI is the other one.
+    const ourSpi = header.initiator ? header.responderSpi : header.initiatorSpi;
+    const sa = this.bySpi.get(ourSpi.toString('hex'));
+    if (sa === undefined || !sa.isOpen) {
+      this.dropped(remote, 'unknown-ike-spi', `no IKE SA with SPI ${ourSpi.toString('hex')} (${exchangeName(header.exchangeType)} ${header.response ? 'response' : 'request'} #${header.messageId})`);
+      return;
+    }
+    if (header.response) this.onResponse(sa, message, local, remote);
+    else this.onRequest(sa, message, local, remote);
+    this.pump(sa);
+  }
+
+  private onInitRequest(message: IkeMessage, local: UdpAddress, remote: UdpAddress): void {
+    if (message.header.messageId !== 0) {
+      this.dropped(remote, 'bad-message-id', `IKE_SA_INIT request with message ID ${message.header.messageId}`);
+      return;
+    }
+    const key = `${message.header.initiatorSpi.toString('hex')}|${remote.address}|${remote.port}`;
+    const known = this.halfOpen.get(key);
+    if (known !== undefined) {
+      // RFC 7296 2.1: a retransmitted first message gets the same answer, not a second IKE SA.
+      const cached = known.window.cachedResponse();
+      if (cached !== null) for (const b of cached) resend(this.ctx, known, b);
+      return;
+    }
+    const result = respondIkeSaInit(this.ctx, { message, local, remote, halfOpen: this.halfOpen.size, cookieSecrets: this.cookieSecrets });
+    if (result instanceof IkeSa) {
+      this.halfOpen.set(key, result);
+      return;
+    }
+    if (result.outcome !== 'cookie-demanded') this.dropped(remote, result.outcome, result.reason);
+  }
+
+  private onResponse(sa: IkeSa, message: IkeMessage, local: UdpAddress, remote: UdpAddress): void {
+    const outstanding = sa.window.outstanding;
+    if (outstanding === null || outstanding.messageId !== message.header.messageId) {
+      this.dropped(remote, 'unexpected-response', `${sa.label}: response #${message.header.messageId} answers no outstanding request`);
+      return;
+    }
+    let inner: readonly Payload[] = message.payloads;
+    if (message.header.exchangeType !== EXCHANGE.IKE_SA_INIT) {
+      const opened = this.unprotect(sa, message, remote);
+      if (opened === null) return;
+      inner = opened;
+    }
+    const request = sa.window.takeResponse(message.header.messageId)!;
+    sa.lastHeardAt = this.ctx.host.now();
+    this.followPeer(sa, local, remote, message);
+    request.handler.onResponse(sa, message, inner);
+  }
+
+  private onRequest(sa: IkeSa, message: IkeMessage, local: UdpAddress, remote: UdpAddress): void {
+    const id = message.header.messageId;
+    const kind = sa.window.classifyPeerRequest(id);
+    if (kind === 'retransmit') {
+      for (const b of sa.window.cachedResponse() ?? []) resend(this.ctx, sa, b);
+      return;
+    }
+    if (kind === 'old-or-future') {
+      this.dropped(remote, 'bad-message-id', `${sa.label}: request #${id}, expected #${sa.window.expectedPeerRequestId}`);
+      return;
+    }
+    const inner = this.unprotect(sa, message, remote);
+    if (inner === null) return;
+    sa.lastHeardAt = this.ctx.host.now();
+    this.followPeer(sa, local, remote, message);
+    switch (message.header.exchangeType) {
+      case EXCHANGE.IKE_AUTH:
+        if (sa.role !== 'responder' || sa.state !== 'init-answered') break;
+        this.forgetHalfOpen(sa);
+        respondIkeAuth(this.ctx, sa, message, inner);
+        return;
+      case EXCHANGE.CREATE_CHILD_SA:
+        if (sa.state !== 'established') break;
+        if (inner.some((p) => p.kind === 'SA' && p.proposals.some((pr) => pr.protocolId === PROTOCOL.IKE))) {
+          // IKE SA rekeying is not implemented yet: refuse it the way RFC 7296 allows, the peer keeps the old SA.
+          this.respondPlain(sa, message, [notify(NOTIFY_ERROR.NO_ADDITIONAL_SAS)]);
+          return;
+        }
+        respondCreateChild(this.ctx, sa, message, inner);
+        return;
+      case EXCHANGE.INFORMATIONAL:
+        if (sa.state === 'init-answered' || sa.state === 'init-sent') break;
+        respondInformational(this.ctx, sa, message, inner, { onInvalidSpi: (s, spi) => this.onInvalidSpi(s, spi) });
+        return;
+      default:
+        break;
+    }
+    this.dropped(remote, 'unexpected-exchange', `${sa.label}: ${exchangeName(message.header.exchangeType)} request in state ${sa.state}`);
+  }
+
+  private respondPlain(sa: IkeSa, message: IkeMessage, payloads: Payload[]): void {
+    sendResponse(this.ctx, sa, message.header.exchangeType, message.header.messageId, payloads);
+  }
+
+  /** RFC 7296 2.23: with NAT-T, answer and send where the latest authenticated message came from. */
+  private followPeer(sa: IkeSa, local: UdpAddress, remote: UdpAddress, message: IkeMessage): void {
+    if (message.header.exchangeType === EXCHANGE.IKE_SA_INIT) return;
+    if (sa.remote.address !== remote.address || sa.remote.port !== remote.port) sa.remote = remote;
+    if (sa.local.port !== local.port) sa.local = local;
+  }
+
+  private unprotect(sa: IkeSa, message: IkeMessage, remote: UdpAddress): readonly Payload[] | null {
+    const sk = message.payloads[message.payloads.length - 1];
+    if (sa.crypto === null || sk === undefined || sk.kind !== 'SK') {
+      this.dropped(remote, 'not-protected', `${sa.label}: ${exchangeName(message.header.exchangeType)} without an SK payload`);
+      return null;
+    }
+    const opened = sa.crypto.opener.open(message.raw, sk as SkPayload);
+    if (!opened.ok) {
+      // RFC 7296 2.21.2: a message that fails its integrity check is dropped silently.
+      this.dropped(remote, opened.reason, `${sa.label}: ${exchangeName(message.header.exchangeType)} #${message.header.messageId} does not verify (${opened.reason})`);
+      return null;
+    }
+    const chain = decodePayloadChain(opened.inner, opened.firstInnerType, 0);
+    if (!chain.ok) {
+      this.dropped(remote, chain.reason, `${sa.label}: inside SK: ${chain.detail}`);
+      return null;
+    }
+    return chain.value;
+  }
+
+  // ---- ESP meets IKE: INVALID_SPI (RFC 7296 2.21.4) ---------------------------------------
+
+  /**
+   * ESP arrived on an SPI we do not know, from `from`. If we hold an IKE SA with that peer, tell it
+   * (INVALID_SPI inside the IKE SA, so it is authenticated), at most once per peer per interval.
+   * Returns whether a notification was sent.
+   */
+  onUnknownEspSpi(spi: number, from: string): boolean {
+    const sa = this.all().find((s) => s.state === 'established' && s.remote.address === from);
+    if (sa === undefined) return false;
+    const now = this.ctx.host.now();
+    const last = this.invalidSpiSentAt.get(from);
+    if (last !== undefined && now - last < this.options.settings.invalidSpiIntervalS * 1000) return false;
+    this.invalidSpiSentAt.set(from, now);
+    const data = Buffer.alloc(4);
+    data.writeUInt32BE(spi >>> 0, 0);
+    this.runOrQueue(sa, () => sendRequest(this.ctx, sa, EXCHANGE.INFORMATIONAL, [notify(NOTIFY_ERROR.INVALID_SPI, data, PROTOCOL.ESP)], {
+      exchange: 'INFORMATIONAL (INVALID_SPI)', onResponse: () => undefined,
+    }));
+    return true;
+  }
+
+  /**
+   * The peer (authenticated: this came inside its IKE SA) says it has no SA for one of our
+   * outbound SPIs. If that is one of our children, it lost it: re-create the child.
+   */
+  private onInvalidSpi(sa: IkeSa, spi: number): void {
+    const child = sa.children.find((c) => c.spiOut === spi && (c.state === 'installed' || c.state === 'rekeying'));
+    if (child === undefined) {
+      this.ctx.host.event({ type: 'message-dropped', peer: `${sa.remote.address}:${sa.remote.port}`, reason: 'invalid-spi-unknown', detail: `${sa.label}: INVALID_SPI for ${spi.toString(16).padStart(8, '0')}, which is not one of our outbound SAs: ignored` });
+      return;
+    }
+    const key = `${sa.label}/${child.init.config.name}`;
+    const now = this.ctx.host.now();
+    const last = this.recoveryAt.get(key);
+    if (last !== undefined && now - last < INVALID_SPI_RECOVERY_INTERVAL_MS) return;
+    this.recoveryAt.set(key, now);
+    this.ctx.host.event({ type: 'invalid-spi-recovery', ikeSa: sa.label, connection: child.init.connection, child: child.init.config.name, spiOut: spi, spiIn: child.spiIn });
+    removeChild(this.ctx, sa, child, 'deleted-by-peer');
+    this.runOrQueue(sa, () => startChildRekey(this.ctx, sa, child.init.config, null));
+  }
+
+  // ---- time -------------------------------------------------------------------------------
+
+  /** Retransmissions, timeouts, rekeys, grace periods and liveness checks due at `now`. */
+  tick(now: number): void {
+    for (const sa of this.all()) {
+      if (!sa.isOpen) continue;
+      this.tickWindow(sa, now);
+      if (!sa.isOpen) continue;
+      if (sa.state === 'init-answered' && now - sa.lastHeardAt > HALF_OPEN_TIMEOUT_MS) {
+        this.close(sa, 'half-open: no IKE_AUTH arrived', 'ike-closed');
+        continue;
+      }
+      if (sa.state !== 'established') continue;
+      this.tickChildren(sa, now);
+      const connection = sa.connection!;
+      if (sa.expireAt !== null && now >= sa.expireAt) {
+        this.runOrQueue(sa, () => deleteIkeSa(this.ctx, sa, 'IKE SA lifetime reached (IKE SA rekeying is not implemented yet)'));
+      } else if (connection.dpdDelayS > 0 && sa.window.outstanding === null && (this.queues.get(sa)?.length ?? 0) === 0
+        && now - sa.lastHeardAt >= connection.dpdDelayS * 1000) {
+        sa.lastHeardAt = now;
+        sendLivenessCheck(this.ctx, sa);
+      }
+      this.pump(sa);
+    }
+    this.rotateCookieSecret(now);
+  }
+
+  private tickWindow(sa: IkeSa, now: number): void {
+    const due = sa.window.due(now);
+    if (due === null) return;
+    if (due.action === 'resend') {
+      resend(this.ctx, sa, due.request.bytes);
+      return;
+    }
+    const connection = sa.connection;
+    this.ctx.host.event({
+      type: 'ike-failed', ikeSa: sa.label, connection: connection?.name ?? null, peer: `${sa.remote.address}:${sa.remote.port}`,
+      code: 13805, name: 'ERROR_IPSEC_IKE_TIMED_OUT',
+      reason: `no answer to ${due.request.handler.exchange} after ${due.request.resends} retransmissions in ${Math.round(due.waitedMs / 1000)} s`,
+      action: 'Check that the peer runs and that UDP 500/4500 pass between the hosts (tcpdump -ni any udp port 500 or udp port 4500).',
+    });
+    const established = sa.state === 'established' || sa.state === 'deleting';
+    this.close(sa, 'the peer stopped answering', established ? 'peer-dead' : 'ike-closed');
+    if (established && connection !== null && connection.children.some((c) => c.dpdAction === 'restart')) {
+      this.initiate(connection.name, connection.children.find((c) => c.dpdAction === 'restart')!.name);
+    }
+  }
+
+  private tickChildren(sa: IkeSa, now: number): void {
+    for (const child of sa.children) {
+      if (child.state === 'deleted') continue;
+      if (child.pendingOutbound !== null && now - child.init.installedAt >= OUTBOUND_SWITCH_TIMEOUT_MS) switchOutbound(this.ctx, child);
+      if (child.graceUntil !== null && now >= child.graceUntil) {
+        removeChild(this.ctx, sa, child, child.removalReason === 'deleted-by-peer' ? 'deleted-by-peer' : 'rekeyed');
+        continue;
+      }
+      if (child.state === 'installed' && now >= child.init.rekeyAt) {
+        child.transition('rekeying');
+        this.runOrQueue(sa, () => {
+          if (child.state !== 'rekeying') return;
+          child.transition('installed');
+          startChildRekey(this.ctx, sa, child.init.config, child);
+        });
+      }
+    }
+    for (let i = sa.children.length - 1; i >= 0; i--) if (sa.children[i]!.state === 'deleted') sa.children.splice(i, 1);
+  }
+
+  private rotateCookieSecret(now: number): void {
+    // RFC 7296 2.6: change the secret now and then; the previous one still verifies for a while.
+    const current = this.cookieSecrets[0]!;
+    const age = now - (this.cookieBornAt ??= now);
+    if (age < 300_000) return;
+    this.cookieBornAt = now;
+    this.cookieSecrets = [{ version: current.version + 1, secret: randomBytes(32) }, current];
+  }
+
+  private cookieBornAt: number | undefined;
+
+  // ---- bookkeeping ------------------------------------------------------------------------
+
+  /** Runs `task` now if the SA's window is free, else after the outstanding exchange. */
+  private runOrQueue(sa: IkeSa, task: () => void): void {
+    const queue = this.queues.get(sa) ?? [];
+    queue.push(task);
+    this.queues.set(sa, queue);
+    this.pump(sa);
+  }
+
+  private pump(sa: IkeSa): void {
+    const queue = this.queues.get(sa);
+    while (queue !== undefined && queue.length > 0 && sa.window.outstanding === null && sa.isOpen && sa.state !== 'init-sent' && sa.state !== 'auth-sent') {
+      queue.shift()!();
+    }
+    if (!sa.isOpen) this.queues.delete(sa);
+  }
+
+  private register(sa: IkeSa): void {
+    const ours = sa.role === 'initiator' ? sa.spiI : sa.spiR;
+    this.bySpi.set(ours.toString('hex'), sa);
+  }
+
+  private forgetHalfOpen(sa: IkeSa): void {
+    for (const [key, s] of this.halfOpen) if (s === sa) this.halfOpen.delete(key);
+  }
+
+  private close(sa: IkeSa, reason: string, childReason: ChildRemovalReason): void {
+    if (!sa.isOpen) return;
+    for (const child of sa.children) if (child.state !== 'deleted') removeChild(this.ctx, sa, child, childReason);
+    sa.window.abandon();
+    sa.transition('closed');
+    sa.closeReason = reason;
+    this.bySpi.delete((sa.role === 'initiator' ? sa.spiI : sa.spiR).toString('hex'));
+    this.forgetHalfOpen(sa);
+    this.queues.delete(sa);
+    this.ctx.host.event({ type: 'ike-closed', ikeSa: sa.label, connection: sa.connection?.name ?? null, reason });
+  }
+
+  private fail(sa: IkeSa, failure: IkeFailure): void {
+    this.ctx.host.event({
+      type: 'ike-failed', ikeSa: sa.label, connection: sa.connection?.name ?? null, peer: `${sa.remote.address}:${sa.remote.port}`,
+      code: failure.code, name: failure.name, reason: failure.reason, action: failure.action,
+    });
+    this.close(sa, failure.reason, 'deleted-locally');
+  }
+
+  /** RFC 7296 2.4: INITIAL_CONTACT: the peer restarted; its older IKE SAs with us are stale. */
+  private initialContact(sa: IkeSa): void {
+    for (const other of this.all()) {
+      if (other === sa || other.state !== 'established' || other.remote.address !== sa.remote.address) continue;
+      if (other.connection?.name !== sa.connection?.name) continue;
+      this.close(other, 'replaced: the peer restarted and sent INITIAL_CONTACT', 'ike-closed');
+    }
+  }
+
+  private connectionsFor(local: UdpAddress, remote: UdpAddress): ConnectionConfig[] {
+    return this.connections.filter((c) => (c.localAddress === null || c.localAddress === local.address)
+      && (c.remoteAddress === '%any' || c.remoteAddress === remote.address));
+  }
+
+  private saFor(connection: ConnectionConfig): IkeSa | null {
+    return this.all().find((s) => s.connection?.name === connection.name && s.state === 'established') ?? null;
+  }
+
+  private reqidOf(connection: string, child: string): number {
+    const key = `${connection}/${child}`;
+    let reqid = this.reqids.get(key);
+    if (reqid === undefined) {
+      reqid = FIRST_REQID + this.reqids.size;
+      this.reqids.set(key, reqid);
+    }
+    return reqid;
+  }
+
+  private dropped(remote: UdpAddress, reason: string, detail: string): void {
+    this.ctx.host.event({ type: 'message-dropped', peer: `${remote.address}:${remote.port}`, reason, detail });
+  }
+}
+
+function exchangeName(type: number): string {
+  const names: Record<number, string> = { 34: 'IKE_SA_INIT', 35: 'IKE_AUTH', 36: 'CREATE_CHILD_SA', 37: 'INFORMATIONAL' };
+  return names[type] ?? `exchange ${type}`;
+}
