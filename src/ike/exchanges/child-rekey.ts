@@ -19,7 +19,7 @@ import { invalidKeNotifyData } from '../proposal/select.js';
 import type { ChildConfig } from '../connection.js';
 import type { ChildSa } from '../sa/child-sa.js';
 import type { IkeSa } from '../sa/ike-sa.js';
-import { acceptChildResponse, answerChildRequest, childRequest } from './child-create.js';
+import { acceptChildResponse, answerChildRequest, childRequest, switchOutbound } from './child-create.js';
 import type { ExchangeContext } from './context.js';
 import { ikeFailure } from './failures.js';
 import { deleteChild } from './informational.js';
@@ -104,6 +104,9 @@ function resolveCollision(ctx: ExchangeContext, sa: IkeSa, old: ChildSa, ours: C
   if (weLose) {
     // Ours is redundant: delete it; the peer (the winner) deletes the old SA, which switches
     // our outbound traffic to its SA (informational.ts).
+    // Our traffic moves to the peer's SA first: the peer installed its inbound half before it
+    // answered us, and that answer left before anything we send now.
+    switchOutbound(ctx, theirs);
     ours.successorSpiIn = theirs.spiIn;
     ours.transition('rekeyed');
     deleteChild(ctx, sa, ours, 'rekeyed');

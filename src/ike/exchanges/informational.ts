@@ -103,7 +103,7 @@ export function respondInformational(ctx: ExchangeContext, sa: IkeSa, message: I
       const child = sa.children.find((c) => c.spiOut === spi && c.state !== 'deleted');
       if (child === undefined) continue;
       if (child.state !== 'deleting') ourSpis.push(child.spiIn);
-      const successor = sa.children.find((c) => c !== child && c.pendingOutbound !== null && c.spiIn === child.successorSpiIn);
+      const successor = sa.children.find((c) => c !== child && c.live && c.spiIn === child.successorSpiIn);
       if (successor !== undefined) {
         // We answered this child's rekey: its successor's outbound half goes live now (make-before-break).
         switchOutbound(ctx, successor);

@@ -218,26 +218,30 @@ function arbTransform(): fc.Arbitrary<Transform> {
 }
 
 /** Transforms of one of the sample specs (either kind), shuffled, some dropped, junk added. */
-function arbDerivedTransforms(): fc.Arbitrary<Transform[]> {
+function arbDerivedTransforms(): fc.Arbitrary<[number, Transform[]]> {
   const all = [...SPEC_TEXTS.ike.map((t) => spec(t, 'ike')), ...SPEC_TEXTS.esp.map((t) => spec(t, 'esp'))];
-  return fc.tuple(fc.constantFrom(...all), fc.array(arbTransform(), { maxLength: 3 }), fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), fc.integer())
-    .map(([s, extra, keep, seed]) => {
+  return fc.tuple(fc.constantFrom(...all), fc.array(arbTransform(), { maxLength: 2 }), fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), fc.nat())
+    .map(([s, extra, keep, seed]): [number, Transform[]] => {
       const [p] = proposalsToPayload([s], s.kind === 'ike' ? IKE : ESP, Buffer.alloc(s.kind === 'ike' ? 0 : 4));
       // Drop a transform only now and then (keep[i] false for i < 3), so most stay complete.
       const base = p!.transforms.filter((_, i) => keep[i % 12] || i >= 3 || seed % 4 !== 0);
       const mixed = [...base, ...extra];
-      return mixed.map((t, i) => [t, (seed * (i + 7)) % 101] as const).sort((a, b) => a[1] - b[1]).map(([t]) => t);
+      const shuffled = mixed.map((t, i) => [t, (seed * (i + 7)) % 101] as const).sort((a, b) => a[1] - b[1]).map(([t]) => t);
+      // Mostly the spec's own protocol; sometimes another one.
+      const protocolId = seed % 10 === 0 ? 2 : seed % 10 === 1 ? (s.kind === 'ike' ? ESP : IKE) : s.kind === 'ike' ? IKE : ESP;
+      return [protocolId, shuffled];
     });
 }
 
 function arbProposals(): fc.Arbitrary<Proposal[]> {
-  const transforms = fc.oneof(fc.array(arbTransform(), { minLength: 1, maxLength: 8 }), arbDerivedTransforms(), arbDerivedTransforms());
-  return fc.array(fc.tuple(fc.constantFrom(IKE, IKE, ESP, ESP, 2), transforms), { maxLength: 4 })
+  const random = fc.tuple(fc.constantFrom(IKE, ESP, 2), fc.array(arbTransform(), { minLength: 1, maxLength: 8 }));
+  return fc.array(fc.oneof({ weight: 1, arbitrary: random }, { weight: 3, arbitrary: arbDerivedTransforms() }), { minLength: 1, maxLength: 4 })
     .map((list) => list.map(([protocolId, ts], i) => prop(i + 1, protocolId, ts)));
 }
 
 describe('selectProposal agrees with a naive reference selector', () => {
   it('on random offers, both preference modes, with and without a KE group', () => {
+    let chosen = 0;
     const kind = fc.constantFrom('ike' as const, 'esp' as const);
     fc.assert(fc.property(kind, fc.uniqueArray(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 3 }), arbProposals(),
       fc.boolean(), fc.option(fc.constantFrom(14, 19, 31, 20), { nil: undefined }), (k, picks, theirs, preferOurs, ke) => {
@@ -245,14 +249,13 @@ describe('selectProposal agrees with a naive reference selector', () => {
         const protocolId = k === 'ike' ? IKE : ESP;
         const got = selectProposal(ours, theirs, protocolId, ke === undefined ? { preferOurs } : { preferOurs, dhGroupOfKe: ke });
         const want = naiveSelect(ours, theirs, protocolId, preferOurs, ke);
-        (globalThis as Record<string, number>).total = ((globalThis as Record<string, number>).total ?? 0) + 1;
-        if (want !== null) (globalThis as Record<string, number>).hits = ((globalThis as Record<string, number>).hits ?? 0) + 1;
         if (want === null) {
           expect(got.ok).toBe(false);
           return;
         }
         expect(got.ok).toBe(true);
         if (!got.ok) return;
+        chosen++;
         expect(got.chosen.number).toBe(want.number);
         expect(got.chosen.transforms).toEqual(want.transforms);
         expect(got.negotiated).toEqual(want.negotiated);
@@ -260,7 +263,8 @@ describe('selectProposal agrees with a naive reference selector', () => {
         const back = checkChosenProposal(theirs, [got.chosen]);
         expect(back.ok && back.negotiated).toEqual(got.negotiated);
       }), { numRuns: 3000 });
-    console.log('HITS', (globalThis as Record<string, number>).hits, (globalThis as Record<string, number>).total);
+    // The comparison means something only if many runs do choose a proposal (about a fifth do).
+    expect(chosen).toBeGreaterThan(300);
   });
 
   it('finds matches often enough for the comparison to mean something', () => {

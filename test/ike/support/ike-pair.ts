@@ -71,7 +71,10 @@ export class FakeHost implements IkeHost {
   readonly events: IkeEvent[] = [];
   /** Current outbound SA per reqid: the last installed (what the endpoint's OutboundSaTable does). */
   readonly currentOutbound = new Map<number, number>();
-  readonly outbox: IkeDatagram[] = [];
+  readonly outbox: (IkeDatagram | EspProbe)[] = [];
+  /** Outbound SAs that became current during the call being handled: each sends one ESP probe after it. */
+  private readonly switched: number[] = [];
+  probes = false;
   private nextSpi = 0x1000;
 
   constructor(readonly clock: { now: number }, readonly spiBase: number) {
@@ -92,7 +95,21 @@ export class FakeHost implements IkeHost {
   }
   installChildSa(install: ChildSaInstall): void {
     this.installed.set(`${install.direction}:${install.spi}`, install);
-    if (install.direction === 'outbound') this.currentOutbound.set(install.reqid, install.spi);
+    if (install.direction === 'outbound') {
+      this.currentOutbound.set(install.reqid, install.spi);
+      this.switched.push(install.spi);
+    }
+  }
+
+  /**
+   * The end of one call into the manager (a message handled, a tick): the first ESP packet on each
+   * newly current outbound SA leaves now, after everything the call sent (JS runs the IKE handler
+   * to completion before the daemon reads the next packet from its TUN device).
+   */
+  flushProbes(): void {
+    for (const spi of this.switched.splice(0)) {
+      if (this.probes && [...this.currentOutbound.values()].includes(spi)) this.outbox.push({ espSpi: spi });
+    }
   }
   removeChildSa(direction: 'inbound' | 'outbound', spi: number, reason: ChildRemovalReason, successorSpi: number | null): void {
     const key = `${direction}:${spi}`;
@@ -103,7 +120,10 @@ export class FakeHost implements IkeHost {
     if (direction === 'outbound' && this.currentOutbound.get(sa.reqid) === spi) {
       const other = [...this.installed.values()].filter((s) => s.direction === 'outbound' && s.reqid === sa.reqid).pop();
       if (other === undefined) this.currentOutbound.delete(sa.reqid);
-      else this.currentOutbound.set(sa.reqid, other.spi);
+      else {
+        this.currentOutbound.set(sa.reqid, other.spi);
+        this.switched.push(other.spi);
+      }
     }
   }
   installPolicy(policy: ChildPolicy): void {
@@ -125,6 +145,11 @@ export class FakeHost implements IkeHost {
   eventsOf<T extends IkeEvent['type']>(type: T): Extract<IkeEvent, { type: T }>[] {
     return this.events.filter((e): e is Extract<IkeEvent, { type: T }> => e.type === type);
   }
+}
+
+/** One ESP packet in flight on the SPI that was current when it left. */
+export interface EspProbe {
+  readonly espSpi: number;
 }
 
 export interface Side {
@@ -156,17 +181,33 @@ export class IkePair {
     return side === this.a ? this.b : this.a;
   }
 
-  /** Takes the datagrams `side` has sent so far off its outbox. */
-  take(side: Side): IkeDatagram[] {
+  /** ESP packets that arrived on an SPI the receiver had no inbound SA for (what BAD_SPI would count). */
+  readonly badSpi: string[] = [];
+  probesDelivered = 0;
+
+  /** Sends one ESP probe each time an outbound SA becomes current, in order with the IKE messages. */
+  probeEsp(): void {
+    this.a.host.probes = true;
+    this.b.host.probes = true;
+  }
+
+  /** Takes the datagrams `side` has sent so far off its outbox (ESP probes stay in order among them). */
+  take(side: Side): (IkeDatagram | EspProbe)[] {
     return side.host.outbox.splice(0);
   }
 
   /** Hands datagrams sent by `from` to the other side. */
-  hand(from: Side, datagrams: readonly IkeDatagram[]): void {
+  hand(from: Side, datagrams: readonly (IkeDatagram | EspProbe)[]): void {
     const to = this.peerOf(from);
     for (const d of datagrams) {
+      if ('espSpi' in d) {
+        this.probesDelivered++;
+        if (to.host.inbound(d.espSpi) === undefined) this.badSpi.push(`${from.name} -> ${to.name}: ESP on ${d.espSpi.toString(16)}, which ${to.name} has no inbound SA for`);
+        continue;
+      }
       this.log.push({ from: from.name, bytes: d.bytes });
       to.manager.receive(d.bytes, d.remote, d.local);
+      to.host.flushProbes();
       this.afterEachDelivery?.();
     }
   }
@@ -187,7 +228,9 @@ export class IkePair {
   advance(ms: number): void {
     this.clock.now += ms;
     this.a.manager.tick(this.clock.now);
+    this.a.host.flushProbes();
     this.b.manager.tick(this.clock.now);
+    this.b.host.flushProbes();
   }
 
   /**
