@@ -20,7 +20,7 @@ import { initiateIkeSa } from './exchanges/ike-sa-init.js';
 import { respondIkeSaInit } from './exchanges/ike-sa-init-responder.js';
 import type { CookieSecret } from './exchanges/ike-sa-init-responder.js';
 import { respondIkeAuth, sendIkeAuth } from './exchanges/ike-auth.js';
-import { deleteIkeSa, removeChild, respondInformational, sendLivenessCheck } from './exchanges/informational.js';
+import { deleteChild, deleteIkeSa, removeChild, respondInformational, sendLivenessCheck } from './exchanges/informational.js';
 import { respondCreateChild, startChildRekey } from './exchanges/child-rekey.js';
 import { switchOutbound } from './exchanges/child-create.js';
 import { notify } from './exchanges/payloads.js';
@@ -315,8 +315,12 @@ export class IkeManager {
     if (last !== undefined && now - last < INVALID_SPI_RECOVERY_INTERVAL_MS) return;
     this.recoveryAt.set(key, now);
     this.ctx.host.event({ type: 'invalid-spi-recovery', ikeSa: sa.label, connection: child.init.connection, child: child.init.config.name, spiOut: spi, spiIn: child.spiIn });
-    removeChild(this.ctx, sa, child, 'deleted-by-peer');
+    // A fresh child first (traffic moves to it as soon as it is installed), then DELETE the
+    // broken one so the peer drops whatever half of it it still holds.
     this.runOrQueue(sa, () => startChildRekey(this.ctx, sa, child.init.config, null));
+    this.runOrQueue(sa, () => {
+      if (child.state === 'installed') deleteChild(this.ctx, sa, child, 'deleted-by-peer');
+    });
   }
 
   // ---- time -------------------------------------------------------------------------------

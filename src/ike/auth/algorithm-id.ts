@@ -125,13 +125,13 @@ function algorithmParts(der: Buffer, start: number, end: number): { oid: string;
 }
 
 /** A hash AlgorithmIdentifier inside PSS parameters: parameters NULL or absent (RFC 4055 2.1). */
-function hashFrom(der: Buffer, el: DerElement): HashName | string {
-  const parts = algorithmParts(der, el.contentStart, el.end);
-  if (typeof parts === 'string') return parts;
+function hashFrom(der: Buffer, el: DerElement): { readonly hash: HashName } | { readonly error: string } {
+  const parts = algorithmParts(der, el.start, el.end);
+  if (typeof parts === 'string') return { error: parts };
   const hash = HASH_OIDS[parts.oid];
-  if (!hash) return `hash ${parts.oid} is not SHA-1 or SHA-2`;
-  if (parts.params && !der.subarray(parts.params.start, parts.params.end).equals(DER_NULL)) return 'hash parameters are neither NULL nor absent';
-  return hash;
+  if (!hash) return { error: `hash ${parts.oid} is not SHA-1 or SHA-2` };
+  if (parts.params && !der.subarray(parts.params.start, parts.params.end).equals(DER_NULL)) return { error: 'hash parameters are neither NULL nor absent' };
+  return { hash };
 }
 
 /** RFC 4055 3.1 RSASSA-PSS-params; every field optional with SHA-1 defaults. */
@@ -150,15 +150,15 @@ function parsePssParams(der: Buffer, params: DerElement | null): AlgorithmIdPars
     if (!inner.ok || inner.element.end !== field.end) return malformed('PSS parameter is not one element');
     if (field.tag === 0xa0) {
       const h = hashFrom(der, inner.element);
-      if (typeof h === 'string') return unsupported(h);
-      hash = h;
+      if ('error' in h) return unsupported(h.error);
+      hash = h.hash;
     } else if (field.tag === 0xa1) {
       const mgf = algorithmParts(der, inner.element.start, inner.element.end);
       if (typeof mgf === 'string') return malformed(mgf);
       if (mgf.oid !== OID.mgf1 || !mgf.params) return unsupported(`mask generation ${mgf.oid} is not MGF1`);
       const h = hashFrom(der, mgf.params);
-      if (typeof h === 'string') return unsupported(h);
-      mgfHash = h;
+      if ('error' in h) return unsupported(h.error);
+      mgfHash = h.hash;
     } else {
       const value = integerValue(der, inner.element);
       if (value === null) return malformed('PSS saltLength or trailerField is not a small INTEGER');

@@ -19,7 +19,8 @@ const DAY = 86_400_000;
 describe.skipIf(!hasOpenssl())('verifyPeerCertificate against an openssl PKI', () => {
   let pki: Pki;
   let trust: TrustStore;
-  const now = new Date();
+  // Set once the PKI exists: openssl starts validity at the second of signing.
+  let now = new Date();
 
   beforeAll(() => {
     pki = new Pki();
@@ -50,6 +51,7 @@ describe.skipIf(!hasOpenssl())('verifyPeerCertificate against an openssl PKI', (
     pki.key('forged', 'p256');
     pki.issue('forged', '/C=CH/O=Example/CN=forged', 'fake', 'plain_ext');
     trust = TrustStore.fromPem([readFileSync(pki.path('root.pem'), 'utf8')]);
+    now = new Date(Date.now() + 1000);
   }, 120_000);
   afterAll(() => pki?.cleanup());
 

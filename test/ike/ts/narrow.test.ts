@@ -111,11 +111,21 @@ const ADDRESSES = [
 const PACKETS: Packet[] = ADDRESSES.flatMap((address) => [6, 17, 47].flatMap((protocol) =>
   [null, 0, 1, 2, 3, 4, 5, 80].map((port) => ({ address, protocol, port }))));
 
+const parsedAddresses = new Map<string, Buffer>();
+function bytesOf(text: string): Buffer {
+  let b = parsedAddresses.get(text);
+  if (!b) {
+    b = parseIp(text)!;
+    parsedAddresses.set(text, b);
+  }
+  return b;
+}
+
 /** RFC 4301 4.4.1, 4.4.1.2: ANY ports match everything (also no port), OPAQUE only "no port". */
 function matches(ts: TrafficSelector, p: Packet): boolean {
-  const a = parseIp(p.address)!;
-  const s = parseIp(ts.startAddress)!;
-  const e = parseIp(ts.endAddress)!;
+  const a = bytesOf(p.address);
+  const s = bytesOf(ts.startAddress);
+  const e = bytesOf(ts.endAddress);
   if (a.length !== s.length || Buffer.compare(s, a) > 0 || Buffer.compare(a, e) > 0) return false;
   if (ts.protocol !== 0 && ts.protocol !== p.protocol) return false;
   if (ts.startPort === 0 && ts.endPort === 65535) return true;
