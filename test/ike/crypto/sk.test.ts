@@ -145,6 +145,30 @@ function headerBytes(): Buffer {
   return b;
 }
 
+describe('RFC 7634 Appendix B: ChaCha20-Poly1305 in IKEv2', () => {
+  // The example message as strongSwan's src/libcharon/tests/suites/test_message_chapoly.c carries
+  // it: an INFORMATIONAL request with one SET_WINDOW_SIZE notify (window 10), IV 10..17.
+  const key = Buffer.from('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f' + 'a0a1a2a3', 'hex'); // key || salt
+  const expected = Buffer.from(
+    'c0c1c2c3c4c5c6c7d0d1d2d3d4d5d6d72e202500000000090000004529000029' +
+    '1011121314151617' + '610394701f8d017f7c12924889' + '6b71bfe25236efd7cdc67066906315b2', 'hex'); // IV, notify || Pad Length 0, ICV
+  const notify = Buffer.from('0000000c000040010000000a', 'hex');
+  const keys: SkKeys = { encr: encrSpec(ENCR.CHACHA20_POLY1305, null)!, encKey: key, integ: null, integKey: null };
+  const header: IkeHeaderFields = {
+    initiatorSpi: Buffer.from('c0c1c2c3c4c5c6c7', 'hex'), responderSpi: Buffer.from('d0d1d2d3d4d5d6d7', 'hex'),
+    nextPayload: PAYLOAD.SK, exchangeType: EXCHANGE.INFORMATIONAL, initiator: false, response: false, messageId: 9,
+  };
+
+  it('seals the example notify into exactly the published message', () => {
+    const sealer = new SkSealer(keys, { firstCounter: 0x1011121314151617n });
+    expect(sealer.seal(header, PAYLOAD.NOTIFY, notify).toString('hex')).toBe(expected.toString('hex'));
+  });
+
+  it('opens the published message to the example notify', () => {
+    expect(new SkOpener(keys).open(expected, skOf(expected))).toEqual({ ok: true, inner: notify, firstInnerType: PAYLOAD.NOTIFY });
+  });
+});
+
 describe('AEAD output read by a plain node:crypto decipher', () => {
   for (const s of [GCM16, GCM8, SUITES.find((x) => x.encr.name === 'aes192gcm12')!, CHACHA]) {
     it(`decrypts ${label(s)} with nonce = salt || IV and AAD = header .. SK payload header (RFC 5282 5.1)`, () => {
