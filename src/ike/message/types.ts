@@ -119,7 +119,11 @@ export interface SkPayload extends PayloadBase {
   readonly offset: number;
   readonly body: Buffer;
 }
-/** RFC 7383 2.5: an encrypted fragment, still sealed. */
+/**
+ * RFC 7383 2.5: an encrypted fragment, still sealed. `offset` is where its generic header starts;
+ * `body` is what follows Fragment Number and Total Fragments (IV || ciphertext || ICV), so the AAD
+ * of an AEAD is message[0 .. offset + 8).
+ */
 export interface SkfPayload extends PayloadBase {
   readonly kind: 'SKF';
   readonly firstInnerType: number;

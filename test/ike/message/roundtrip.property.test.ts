@@ -48,10 +48,10 @@ const payload: fc.Arbitrary<Payload> = fc.oneof(
   fc.record({ kind: fc.constant('UNKNOWN' as const), critical: fc.constant(false), type: fc.oneof(fc.integer({ min: 1, max: 32 }), fc.integer({ min: 54, max: 255 })), body: bytes(0, 12) }),
 );
 const sealedLast: fc.Arbitrary<Payload[]> = fc.oneof(
-  fc.constant([]),
-  fc.record({ kind: fc.constant('SK' as const), critical, firstInnerType: u8, offset: fc.constant(0), body: bytes(0, 40) }).map((p) => [p]),
+  fc.constant<Payload[]>([]),
+  fc.record({ kind: fc.constant('SK' as const), critical, firstInnerType: u8, offset: fc.constant(0), body: bytes(0, 40) }).map((p): Payload[] => [p]),
   fc.record({ kind: fc.constant('SKF' as const), critical, firstInnerType: u8, offset: fc.constant(0), body: bytes(0, 40), totalFragments: fc.integer({ min: 1, max: 0xffff }) })
-    .chain((p) => fc.integer({ min: 1, max: p.totalFragments }).map((fragmentNumber) => [{ ...p, fragmentNumber }])),
+    .chain((p) => fc.integer({ min: 1, max: p.totalFragments }).map((fragmentNumber): Payload[] => [{ ...p, fragmentNumber }])),
 );
 
 /** Sealed payloads carry their offset in the message; the generator cannot know it in advance. */
