@@ -1,6 +1,6 @@
 // The signature AlgorithmIdentifiers of RFC 7427 (Digital Signature AUTH, method 14) and their
-// DER (RFC 5280 4.1.1.2). Our encodings are the RFC 7427 appendix A byte strings (checked by a
-// test, and against the signatureAlgorithm openssl writes into certificates):
+// DER (RFC 5280 4.1.1.2). Our encodings are the RFC 7427 appendix A byte strings (a test checks
+// them, and checks them against the signatureAlgorithm openssl writes into certificates):
 //   RSASSA-PKCS1-v1_5: OID + NULL parameters (RFC 4055 5, RFC 7427 A.1)
 //   ECDSA:             OID, parameters absent (RFC 5758 3.2, RFC 7427 A.3)
 //   RSASSA-PSS:        id-RSASSA-PSS + RSASSA-PSS-params (RFC 4055 3.1, RFC 7427 A.4)

@@ -7,10 +7,11 @@
 // and may use method 14 only when both sides sent that notify (RFC 7427 3).
 //
 // Method 1 (RSA Digital Signature, RFC 7296 3.8) names no hash; deployed peers use SHA-1 with
-// RSASSA-PKCS1-v1_5. RFC 7427 1 exists because that pairing cannot be changed, and RFC 8247 3.2
-// keeps method 1 only "for interoperability" while RFC 8247 3.2.2 says SHA-1 MUST NOT be used
-// for method 14. Our decision: method 1 (sign and verify) only when the caller opts in with
-// `legacyRsaSha1` for a peer that does not speak RFC 7427; refused otherwise.
+// RSASSA-PKCS1-v1_5, the fixed pairing RFC 7427 was written to replace, and RFC 8247 3.2 keeps
+// method 1 for interoperability while its hash table says SHA-1 MUST NOT be used for signatures.
+// Our decision: we never announce SHA-1, and method 1 (sign and verify) is used only when the
+// caller opts in with `legacyRsaSha1` for a peer that does not speak RFC 7427; otherwise it is
+// refused with a failure that says so.
 //
 // Methods 9/10/11 (RFC 4754 3, 7): ECDSA on P-256/SHA-256, P-384/SHA-384, P-521/SHA-512, the
 // signature being r | s as fixed-size big-endian integers (not DER).

@@ -1,10 +1,12 @@
-import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import { X509Certificate, createHmac, createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthConfigError, TrustStore, loadOwnCredentials, loadTrustStore, subjectDer, verifyPeerCertificate } from '../../../src/ike/auth/certs.js';
 import type { PeerCertificateInput } from '../../../src/ike/auth/certs.js';
-import { parseIdentity } from '../../../src/ike/auth/identity.js';
+import { idPayloadBody, parseIdentity } from '../../../src/ike/auth/identity.js';
+import { signAuth, verifyAuth } from '../../../src/ike/auth/signature.js';
+import { signedOctets } from '../../../src/ike/auth/signed-octets.js';
 import type { IkeIdentity } from '../../../src/ike/auth/identity.js';
 import { Pki, certSubject, hasOpenssl, openssl } from './pki.js';
 
@@ -49,7 +51,10 @@ describe.skipIf(!hasOpenssl())('verifyPeerCertificate against an openssl PKI', (
     pki.key('fake', 'rsa');
     pki.rootCa('fake', '/C=CH/O=Example/CN=Example Root CA');
     pki.key('forged', 'p256');
-    pki.issue('forged', '/C=CH/O=Example/CN=forged', 'fake', 'plain_ext');
+    // Without key identifiers only the names link forged to its issuer (openssl 3 adds them by default).
+    pki.issue('forged', '/C=CH/O=Example/CN=forged', 'fake', 'nokeyid_ext');
+    pki.key('forged2', 'p256');
+    pki.issue('forged2', '/C=CH/O=Example/CN=forged2', 'fake', 'plain_ext');
     trust = TrustStore.fromPem([readFileSync(pki.path('root.pem'), 'utf8')]);
     now = new Date(Date.now() + 1000);
   }, 120_000);
@@ -103,6 +108,8 @@ describe.skipIf(!hasOpenssl())('verifyPeerCertificate against an openssl PKI', (
 
   it('refuses a certificate whose issuer name matches a trusted CA but whose signature does not (13875)', () => {
     expect(check({ endEntity: pki.read('forged.der'), intermediates: [] })).toMatchObject({ ok: false, reason: 'certificate-signature-invalid', winerror: 13875 });
+    // With an authority key identifier naming the other key it is simply not from our CA.
+    expect(check({ endEntity: pki.read('forged2.der'), intermediates: [] })).toMatchObject({ ok: false, reason: 'untrusted-chain' });
   });
 
   it('refuses an expired and a not yet valid certificate by the injected time', () => {
@@ -166,6 +173,21 @@ describe.skipIf(!hasOpenssl())('verifyPeerCertificate against an openssl PKI', (
       expect(typeof r.ok).toBe('boolean');
       expect(typeof subjectDer(copy)).toBe('object');
     }), { numRuns: 300 });
+  });
+
+  it('authenticates a peer end to end: signed octets, RFC 7427 signature, chain and identity', () => {
+    const own = loadOwnCredentials(pki.path('moon.pem'), pki.path('moon.key'));
+    const idBody = idPayloadBody(id('C=CH, O=Example, CN=moon'));
+    const prf = (key: Buffer, data: Buffer): Buffer => createHmac('sha256', key).update(data).digest();
+    const octets = signedOctets({ firstMessage: Buffer.alloc(100, 7), peerNonce: Buffer.alloc(32, 9), prf, skP: Buffer.alloc(32, 1), idBody });
+    const auth = signAuth(own.privateKey, octets, [2, 3, 4]);
+    if (!auth.ok) throw new Error(auth.detail);
+    const cert = verifyPeerCertificate({ endEntity: own.der, intermediates: [pki.read('inter.der')], trust, now, identity: id('C=CH, O=Example, CN=moon') });
+    if (!cert.ok) throw new Error(cert.detail);
+    expect(verifyAuth(cert.publicKey, auth.method, auth.data, octets)).toEqual({ ok: true });
+    // The same AUTH over octets with another identity (a different MACed ID) does not verify.
+    const other = signedOctets({ firstMessage: Buffer.alloc(100, 7), peerNonce: Buffer.alloc(32, 9), prf, skP: Buffer.alloc(32, 1), idBody: idPayloadBody(id('moon.example')) });
+    expect(verifyAuth(cert.publicKey, auth.method, auth.data, other)).toMatchObject({ ok: false, reason: 'bad-signature' });
   });
 
   it('loads a trust store from a folder and refuses text without certificates', () => {

@@ -201,7 +201,7 @@ describe('the bounded DER reader never throws on hostile input', () => {
       copy[at] = value;
       const r = decodeDn(copy);
       expect(typeof r.ok).toBe('boolean');
-      expect(dnEqual(copy, good.value)).toBe(dnEqual(copy, good.value));
+      expect(typeof dnEqual(copy, good.value, true)).toBe('boolean');
     }), { numRuns: 2000 });
   });
 });
@@ -235,7 +235,7 @@ describe.skipIf(!hasOpenssl())('DN encodings against openssl', () => {
   it('formats the certificate subject as X509Certificate reads it', () => {
     const cert = new X509Certificate(pki.read('all.der'));
     const id: IkeIdentity = { idType: ID_TYPE.ID_DER_ASN1_DN, data: certSubject(pki.read('all.der')) };
-    const ours = formatIdentity(id).split(', ').map((p) => p.replace(/^E=/, 'emailAddress=').replace(/^serialNumber=/, 'serialNumber='));
+    const ours = formatIdentity(id).split(', ').map((p) => p.replace(/^E=/, 'emailAddress='));
     expect(ours).toEqual(cert.subject.split('\n'));
   });
 

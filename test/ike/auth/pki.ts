@@ -39,6 +39,10 @@ keyUsage = digitalSignature
 subjectAltName = DNS:moon.example,IP:192.0.2.1,IP:2001:db8::1,email:moon@example.com
 [plain_ext]
 basicConstraints = CA:FALSE
+[nokeyid_ext]
+basicConstraints = CA:FALSE
+subjectKeyIdentifier = none
+authorityKeyIdentifier = none
 `;
 
 export type KeySpec = 'rsa' | 'p256' | 'p384' | 'p521' | 'ed25519' | 'ed448';
