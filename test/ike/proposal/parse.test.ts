@@ -36,6 +36,10 @@ describe('IKE proposals in strongSwan keywords', () => {
     expect(s.text).toBe('aes256-sha256-prfsha256-modp2048');
   });
 
+  it('reads aes192-sha384-ecp521 with the SHA-384 PRF', () => {
+    expect(ok('aes192-sha384-ecp521', 'ike')).toMatchObject({ encr: [{ id: AES_CBC, keyBits: 192 }], integ: [HMAC_SHA384_192], prf: [PRF_SHA384], dh: [ECP521] });
+  });
+
   it('reads aes128-sha256-ecp256', () => {
     expect(ok('aes128-sha256-ecp256', 'ike')).toMatchObject({ encr: [{ id: AES_CBC, keyBits: 128 }], integ: [HMAC_SHA256_128], prf: [PRF_SHA256], dh: [ECP256] });
   });

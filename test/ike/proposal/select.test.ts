@@ -262,9 +262,9 @@ describe('selectProposal agrees with a naive reference selector', () => {
         // And the initiator's check accepts what the responder chose from the initiator's offer.
         const back = checkChosenProposal(theirs, [got.chosen]);
         expect(back.ok && back.negotiated).toEqual(got.negotiated);
-      }), { numRuns: 3000 });
+      }), { numRuns: 2000 });
     // The comparison means something only if many runs do choose a proposal (about a fifth do).
-    expect(chosen).toBeGreaterThan(300);
+    expect(chosen).toBeGreaterThan(200);
   });
 
   it('finds matches often enough for the comparison to mean something', () => {
