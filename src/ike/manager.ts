@@ -22,6 +22,7 @@ import type { CookieSecret } from './exchanges/ike-sa-init-responder.js';
 import { respondIkeAuth, sendIkeAuth } from './exchanges/ike-auth.js';
 import { deleteChild, deleteIkeSa, removeChild, respondInformational, sendLivenessCheck } from './exchanges/informational.js';
 import { respondCreateChild, startChildRekey } from './exchanges/child-rekey.js';
+import { isIkeRekey, respondIkeRekey, startIkeRekey } from './exchanges/ike-rekey.js';
 import { switchOutbound } from './exchanges/child-create.js';
 import { notify } from './exchanges/payloads.js';
 import { resend, sendRequest, sendResponse } from './exchanges/protect.js';
@@ -34,6 +35,8 @@ const OUTBOUND_SWITCH_TIMEOUT_MS = 10_000;
 const FIRST_REQID = 0x10000;
 /** A recovery triggered by INVALID_SPI runs at most once per child in this period. */
 const INVALID_SPI_RECOVERY_INTERVAL_MS = 10_000;
+/** A rekeyed IKE SA the peer never deletes is closed after this long. */
+const SUPERSEDED_TIMEOUT_MS = 30_000;
 
 export interface IkeManagerOptions {
   readonly host: IkeHost;
@@ -129,6 +132,22 @@ export class IkeManager {
       }
     }
     return n;
+  }
+
+  /** `ipsec-ts rekey --ike <name>`: rekey the connection's IKE SA now. Returns how many. */
+  rekeyIke(connectionName: string): number {
+    const sas = this.all().filter((s) => s.connection?.name === connectionName && s.state === 'established' && s.supersededBy === null && !s.rekeyInFlight);
+    for (const sa of sas) this.rekeyIkeSa(sa);
+    return sas.length;
+  }
+
+  private rekeyIkeSa(sa: IkeSa): void {
+    this.runOrQueue(sa, () => {
+      if (sa.state !== 'established' || sa.supersededBy !== null) return;
+      startIkeRekey(this.ctx, sa, (delayMs) => {
+        sa.rekeyAt = this.ctx.host.now() + delayMs;
+      });
+    });
   }
 
   /** Every IKE SA we hold (half-open ones included). */
@@ -229,12 +248,9 @@ export class IkeManager {
         return;
       case EXCHANGE.CREATE_CHILD_SA:
         if (sa.state !== 'established') break;
-        if (inner.some((p) => p.kind === 'SA' && p.proposals.some((pr) => pr.protocolId === PROTOCOL.IKE))) {
-          // IKE SA rekeying is not implemented yet: refuse it the way RFC 7296 allows, the peer keeps the old SA.
-          this.respondPlain(sa, message, [notify(NOTIFY_ERROR.NO_ADDITIONAL_SAS)]);
-          return;
-        }
-        respondCreateChild(this.ctx, sa, message, inner);
+        if (isIkeRekey(inner)) respondIkeRekey(this.ctx, sa, message, inner);
+        else if (sa.supersededBy !== null) this.respondPlain(sa, message, [notify(NOTIFY_ERROR.TEMPORARY_FAILURE)]);
+        else respondCreateChild(this.ctx, sa, message, inner);
         return;
       case EXCHANGE.INFORMATIONAL:
         if (sa.state === 'init-answered' || sa.state === 'init-sent') break;
@@ -285,7 +301,7 @@ export class IkeManager {
    * Returns whether a notification was sent.
    */
   onUnknownEspSpi(spi: number, from: string): boolean {
-    const sa = this.all().find((s) => s.state === 'established' && s.remote.address === from);
+    const sa = this.all().find((s) => s.state === 'established' && s.supersededBy === null && s.remote.address === from);
     if (sa === undefined) return false;
     const now = this.ctx.host.now();
     const last = this.invalidSpiSentAt.get(from);
@@ -336,10 +352,19 @@ export class IkeManager {
         continue;
       }
       if (sa.state !== 'established') continue;
+      if (sa.supersededBy !== null) {
+        // Replaced by a rekey: the initiator of the rekey deletes it; do not wait forever.
+        if (now - sa.lastHeardAt > SUPERSEDED_TIMEOUT_MS && sa.window.outstanding === null) this.close(sa, 'replaced by a rekey', 'ike-closed');
+        continue;
+      }
       this.tickChildren(sa, now);
       const connection = sa.connection!;
       if (sa.expireAt !== null && now >= sa.expireAt) {
-        this.runOrQueue(sa, () => deleteIkeSa(this.ctx, sa, 'IKE SA lifetime reached (IKE SA rekeying is not implemented yet)'));
+        sa.expireAt = null;
+        this.runOrQueue(sa, () => deleteIkeSa(this.ctx, sa, 'the IKE SA reached its hard lifetime (life_time) before a rekey succeeded'));
+      } else if (sa.rekeyAt !== null && now >= sa.rekeyAt && !sa.rekeyInFlight) {
+        sa.rekeyAt = null;
+        this.rekeyIkeSa(sa);
       } else if (connection.dpdDelayS > 0 && sa.window.outstanding === null && (this.queues.get(sa)?.length ?? 0) === 0
         && now - sa.lastHeardAt >= connection.dpdDelayS * 1000) {
         sa.lastHeardAt = now;
@@ -464,7 +489,7 @@ export class IkeManager {
   }
 
   private saFor(connection: ConnectionConfig): IkeSa | null {
-    return this.all().find((s) => s.connection?.name === connection.name && s.state === 'established') ?? null;
+    return this.all().find((s) => s.connection?.name === connection.name && s.state === 'established' && s.supersededBy === null) ?? null;
   }
 
   private reqidOf(connection: string, child: string): number {

@@ -58,6 +58,7 @@ export type ChildRemovalReason = Extract<RemovalReason, 'rekeyed' | 'deleted-by-
 /** Things worth a log line, a metric or a `drops`-style record. */
 export type IkeEvent =
   | { readonly type: 'ike-established'; readonly ikeSa: string; readonly connection: string; readonly peer: string; readonly role: 'initiator' | 'responder'; readonly proposal: string }
+  | { readonly type: 'ike-rekeyed'; readonly ikeSa: string; readonly connection: string; readonly replaces: string; readonly role: 'initiator' | 'responder'; readonly proposal: string }
   | { readonly type: 'ike-closed'; readonly ikeSa: string; readonly connection: string | null; readonly reason: string }
   | { readonly type: 'ike-failed'; readonly ikeSa: string; readonly connection: string | null; readonly peer: string; readonly code: number; readonly name: string; readonly reason: string; readonly action: string }
   | { readonly type: 'child-installed'; readonly ikeSa: string; readonly connection: string; readonly child: string; readonly spiIn: number; readonly spiOut: number; readonly proposal: string; readonly rekeyOf: number | null }

@@ -20,7 +20,8 @@ import type { RetransmitPolicy } from './message-window.js';
 export type IkeSaState = 'init-sent' | 'init-answered' | 'auth-sent' | 'established' | 'deleting' | 'closed';
 
 const ALLOWED: Readonly<Record<IkeSaState, readonly IkeSaState[]>> = {
-  'init-sent': ['init-sent', 'auth-sent', 'closed'],
+  // A rekeyed IKE SA's successor starts life established (RFC 7296 1.3.2: no IKE_AUTH).
+  'init-sent': ['init-sent', 'auth-sent', 'established', 'closed'],
   'init-answered': ['established', 'closed'],
   'auth-sent': ['established', 'closed'],
   established: ['deleting', 'closed'],
@@ -71,6 +72,10 @@ export class IkeSa {
   rekeyAt: number | null = null;
   expireAt: number | null = null;
   closeReason: string | null = null;
+  /** Set once a rekey replaced this IKE SA: it only waits for (or sends) the DELETE now. */
+  supersededBy: IkeSa | null = null;
+  /** Our own IKE SA rekey request is outstanding (collisions, RFC 7296 2.8.2). */
+  rekeyInFlight = false;
   /** Peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427), null when not sent. */
   peerHashes: number[] | null = null;
 
