@@ -1,6 +1,11 @@
 // The validated file as the DaemonConfig the daemon runs: defaults applied, paths made
-// absolute (relative ones are taken from the configuration file's folder).
+// absolute (relative ones are taken from the configuration file's folder), and the files
+// that connections and `ike:` name (keys, certificates) read.
 import { dirname, join, resolve } from 'node:path';
+import type { ConnectionConfig } from '../ike/connection.js';
+import type { ConfigFiles } from './config-files.js';
+import { connectionConfigOf } from './connection-files.js';
+import { ikeSettingsOf } from './ike-section.js';
 import type { Finding } from './finding.js';
 import { error } from './finding.js';
 import type { DaemonConfigOutput } from './daemon-schema.js';
@@ -12,13 +17,22 @@ import type { DaemonConfig } from './types.js';
 /** Linux sockaddr_un.sun_path holds 108 bytes, the terminating NUL included. */
 const MAX_SOCKET_PATH = 107;
 
-export function daemonConfigOf(c: DaemonConfigOutput, source: string): DaemonConfig {
+/** The configuration, and what reading its files found (errors mean it must not run). */
+export function daemonConfigOf(c: DaemonConfigOutput, source: string, files: ConfigFiles): { config: DaemonConfig; findings: Finding[] } {
   const file = resolve(source);
   const base = dirname(file);
+  const ike = ikeSettingsOf(c.ike, base, files);
+  const findings = [...ike.findings];
+  const connections: ConnectionConfig[] = [];
+  for (const [i, entry] of (c.connections ?? []).entries()) {
+    const r = connectionConfigOf(entry, i, { base, files, ikePort: ike.settings.port, caCount: ike.settings.caCertificates.length });
+    findings.push(...r.findings);
+    if (r.config !== null) connections.push(r.config);
+  }
   const stateDir = resolve(base, c.state_dir ?? DEFAULTS.stateDir);
   const socket = c.control?.socket === undefined ? join(stateDir, DEFAULTS.controlSocketName) : resolve(base, c.control.socket);
   const metricsOn = c.metrics !== undefined;
-  return Object.freeze({
+  const config: DaemonConfig = Object.freeze({
     source: file,
     listen: Object.freeze({ address: c.listen?.address ?? DEFAULTS.listenAddress, port: c.listen?.port ?? DEFAULTS.listenPort }),
     stateDir,
@@ -36,7 +50,10 @@ export function daemonConfigOf(c: DaemonConfigOutput, source: string): DaemonCon
     defaultAction: c.default_action ?? DEFAULTS.defaultAction,
     sas: Object.freeze((c.sas ?? []).map(manualSaOf)),
     policies: Object.freeze((c.policies ?? []).map(policyInitOf)),
+    connections: Object.freeze(connections),
+    ike: ike.settings,
   });
+  return { config, findings };
 }
 
 /** Checks that need the resolved paths. */

@@ -7,7 +7,9 @@ import { valueOf } from './field.js';
 import type { Finding } from './finding.js';
 import { error, fieldsOf, warning } from './finding.js';
 import { DEFAULTS, MIN_MTU_V6 } from './daemon-schema.js';
-import { FILE_MODE, integerIn, SPI } from './numbers.js';
+import { BIND_PORT, FILE_MODE, integerIn, SPI } from './numbers.js';
+import { connectionEntryFindings } from './connection-entry.js';
+import { ikeSectionFindings } from './ike-section.js';
 import { ACTION, policyEntryFindings } from './policy-entry.js';
 import { DEFAULT_REQID, DIRECTION, REQID, saEntryFindings } from './sa-entry.js';
 import { ENTRY_NAME, HOST_PORT, INTERFACE_ADDRESS, IP_ADDRESS, isLoopback } from './text-fields.js';
@@ -27,7 +29,28 @@ export function daemonFindings(raw: unknown): Finding[] {
     ...reqidLinks(entries(f['sas']), entries(f['policies'])),
     ...tunFindings(f['tun']),
     ...exposureFindings(f),
+    ...entries(f['connections']).flatMap((c, i) => connectionEntryFindings(c, ['connections', i])),
+    ...uniqueConnectionNames(entries(f['connections'])),
+    ...ikeSectionFindings(f['ike'], listenPort(f)),
   ];
+}
+
+function listenPort(f: Readonly<Record<string, unknown>>): number | undefined {
+  const port = fieldsOf(f['listen'])['port'];
+  return port === undefined || port === null ? DEFAULTS.listenPort : valueOf(BIND_PORT, port);
+}
+
+function uniqueConnectionNames(connections: readonly unknown[]): Finding[] {
+  const seen = new Map<string, number>();
+  const findings: Finding[] = [];
+  connections.forEach((c, i) => {
+    const name = valueOf(ENTRY_NAME, fieldsOf(c)['name']);
+    if (name === undefined) return;
+    const first = seen.get(name);
+    if (first === undefined) seen.set(name, i);
+    else findings.push(error(['connections', i, 'name'], `the name '${name}' is taken by connections[${first}]; every connection needs its own name`));
+  });
+  return findings;
 }
 
 function wildcardListen(f: Readonly<Record<string, unknown>>): boolean {

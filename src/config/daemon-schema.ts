@@ -6,6 +6,8 @@ import { accept, expectedGot } from './field.js';
 import { BIND_PORT, durationIn, FILE_MODE, integerIn } from './numbers.js';
 import { POLICY_ENTRY } from './policy-entry.js';
 import { SA_ENTRY } from './sa-entry.js';
+import { CONNECTION_ENTRY } from './connection-entry.js';
+import { IKE_SECTION } from './ike-section.js';
 import { list, optional, optionalSection, required, section } from './schema-kit.js';
 import { HOST_PORT, INTERFACE_ADDRESS, INTERFACE_NAME, IP_ADDRESS, oneOf, PATH, ROUTE_PREFIX } from './text-fields.js';
 import type { LogLevel } from './types.js';
@@ -66,6 +68,8 @@ export const DAEMON_CONFIG = section({
   }, 'the TUN device')),
   sas: list(SA_ENTRY, 'SAs'),
   policies: list(POLICY_ENTRY, 'policies'),
+  ike: IKE_SECTION,
+  connections: list(CONNECTION_ENTRY, 'connections'),
 }, 'the ipsec-ts configuration');
 
 export type DaemonConfigOutput = z.output<typeof DAEMON_CONFIG>;

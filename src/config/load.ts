@@ -4,6 +4,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { DAEMON_CONFIG } from './daemon-schema.js';
 import { daemonConfigOf, resolvedFindings } from './daemon-config.js';
 import { daemonFindings } from './daemon-findings.js';
+import type { ConfigFiles } from './config-files.js';
+import { DISK_FILES, exposureText } from './config-files.js';
 import type { Finding } from './finding.js';
 import type { ConfigIssue } from './issue.js';
 import { formatConfigIssue, pathText, sortIssues } from './issue.js';
@@ -19,8 +21,12 @@ export type ConfigResult =
   | { readonly ok: true; readonly config: DaemonConfig; readonly warnings: string[] }
   | { readonly ok: false; readonly errors: ConfigIssue[] };
 
-/** Parses configuration text; `source` names it in messages and anchors relative paths. */
-export function parseConfigText(text: string, source: string): ConfigResult {
+/**
+ * Parses configuration text; `source` names it in messages and anchors relative paths. Files
+ * the configuration names (PSK files, certificates, keys, CA certificates) are read through
+ * `files` (the disk unless a test hands in its own).
+ */
+export function parseConfigText(text: string, source: string, files: ConfigFiles = DISK_FILES): ConfigResult {
   if (typeof text !== 'string') return failure([{ source, line: null, column: null, path: '', message: 'expected configuration text' }]);
   const yaml = readYaml(text);
   const issueOf = (p: SourceProblem): ConfigIssue => ({
@@ -29,8 +35,9 @@ export function parseConfigText(text: string, source: string): ConfigResult {
   if (yaml.syntaxErrors.length > 0) return failure(yaml.syntaxErrors.map(issueOf));
   const checked = validate(DAEMON_CONFIG, yaml.value, daemonFindings);
   const findings = [...checked.findings];
-  const config = checked.output === undefined ? null : daemonConfigOf(checked.output, source);
-  if (config !== null && checked.output !== undefined) findings.push(...resolvedFindings(config, checked.output));
+  const resolved = checked.output === undefined ? null : daemonConfigOf(checked.output, source, files);
+  const config = resolved?.config ?? null;
+  if (resolved !== null && checked.output !== undefined) findings.push(...resolved.findings, ...resolvedFindings(resolved.config, checked.output));
   const located = (f: Finding): ConfigIssue => locateFinding(f, yaml, source);
   const errors = [...yaml.structureErrors.map(issueOf), ...findings.filter((f) => f.severity === 'error').map(located)];
   if (errors.length > 0 || config === null) return failure(errors);
@@ -59,21 +66,35 @@ export async function loadConfigFile(path: string): Promise<ConfigResult> {
     return failure([{ source: path, line: null, column: null, path: '', message: unreadableMessage(e) }]);
   }
   const result = parseConfigText(text, path);
-  if (!result.ok || !holdsKeys(result.config)) return result;
-  const exposure = await exposureWarning(path);
+  if (!result.ok) return result;
+  const secrets = secretsIn(result.config, text);
+  if (secrets === null) return result;
+  const exposure = await exposureWarning(path, secrets);
   return exposure === null ? result : { ...result, warnings: [exposure, ...result.warnings] };
 }
 
-function holdsKeys(config: DaemonConfig): boolean {
-  return config.sas.some((sa) => sa.keys.encryptionKey.length > 0 || sa.keys.integrityKey.length > 0);
+/** What secrets the file itself holds ('SA keys', 'a pre-shared key'), or null for none. */
+function secretsIn(config: DaemonConfig, text: string): string | null {
+  const saKeys = config.sas.some((sa) => sa.keys.encryptionKey.length > 0 || sa.keys.integrityKey.length > 0);
+  // A PSK given as { file: ... } lives in that file (checked on its own); only inline ones count here.
+  const inlinePsk = config.connections.some((c) => c.psk !== null) && inlinePskGiven(text);
+  if (saKeys && inlinePsk) return 'SA keys and a pre-shared key';
+  return saKeys ? 'SA keys' : inlinePsk ? 'a pre-shared key' : null;
 }
 
-async function exposureWarning(path: string): Promise<string | null> {
+function inlinePskGiven(text: string): boolean {
+  const yaml = readYaml(text);
+  const connections = (yaml.value as { connections?: unknown } | undefined)?.connections;
+  return Array.isArray(connections) && connections.some((c) => {
+    const psk = (c as { psk?: unknown } | null)?.psk;
+    return typeof psk === 'string';
+  });
+}
+
+async function exposureWarning(path: string, secrets: string): Promise<string | null> {
   if (process.platform === 'win32') return null;
   try {
-    const mode = (await stat(path)).mode & 0o777;
-    if ((mode & 0o077) === 0) return null;
-    return `${path}: holds SA keys and is readable by ${(mode & 0o007) !== 0 ? 'other users' : 'its group'} (mode 0${mode.toString(8)}); run chmod 600 ${path}`;
+    return exposureText(path, secrets, (await stat(path)).mode & 0o777);
   } catch {
     return null;
   }

@@ -1,6 +1,7 @@
 // The daemon's configuration after loading and validation (config/load.ts turns YAML into this).
 // Plain data: the endpoint builds ciphers, SAs and policies from it.
 import type { KeyMaterial, TransformSpec } from '../esp/transform-spec.js';
+import type { ConnectionConfig, IkeSettings } from '../ike/connection.js';
 import type { LifetimeLimits } from '../sad/sa.js';
 import type { PolicyInit } from '../spd/policy.js';
 
@@ -57,4 +58,8 @@ export interface DaemonConfig {
   readonly defaultAction: 'discard' | 'bypass';
   readonly sas: readonly ManualSaConfig[];
   readonly policies: readonly PolicyInit[];
+  /** IKEv2 connections (keys negotiated); they may sit beside manual SAs and policies. */
+  readonly connections: readonly ConnectionConfig[];
+  /** Daemon-wide IKE settings, defaults applied even without connections. */
+  readonly ike: IkeSettings;
 }

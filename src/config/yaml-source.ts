@@ -7,8 +7,11 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yam
 import type { FieldPath } from './issue.js';
 import { pathText } from './issue.js';
 
-/** Fields whose plain scalars are passed on as the text written (parsed by their own rules). */
-const RAW_TEXT_KEYS: ReadonlySet<string> = new Set(['spi', 'enc_key', 'auth_key', 'mode']);
+/**
+ * Fields whose plain scalars are passed on as the text written (parsed by their own rules):
+ * `psk: 0x0011...` and `id: 12345` would otherwise become numbers.
+ */
+const RAW_TEXT_KEYS: ReadonlySet<string> = new Set(['spi', 'enc_key', 'auth_key', 'mode', 'psk', 'id']);
 
 /** Integer literals of the YAML 1.2 core schema (10.3.2); other numbers are floats. */
 const CORE_INTEGER = /^[-+]?(?:[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;

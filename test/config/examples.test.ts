@@ -1,5 +1,6 @@
 // The example configurations in examples/daemon/ load without errors, and hosts A and B are
-// mirror images: A's outbound SA is B's inbound SA with the same SPI and key, and back.
+// mirror images: A's outbound SA is B's inbound SA with the same SPI and key, and back. The
+// IKEv2 examples pair up the same way: one PSK, identities and selectors swapped.
 import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,27 @@ async function load(file: string): Promise<DaemonConfig> {
 describe('examples/daemon', () => {
   it('has the two hosts and the library-API example', () => {
     expect(files).toEqual(expect.arrayContaining(['host-a.yaml', 'host-b.yaml', 'library-api.yaml']));
+    expect(files).toEqual(expect.arrayContaining(['ikev2-psk-west.yaml', 'ikev2-psk-east.yaml', 'ikev2-cert-west.yaml', 'ikev2-cert-east.yaml']));
+  });
+
+  it('pairs the IKEv2 PSK hosts: one key, identities and selectors swapped, west starts', async () => {
+    const [west, east] = [(await load('ikev2-psk-west.yaml')).connections[0]!, (await load('ikev2-psk-east.yaml')).connections[0]!];
+    expect(west.psk).toEqual(east.psk);
+    expect(west.psk!.length).toBe(32);
+    expect([west.localId, west.remoteId]).toEqual([east.remoteId, east.localId]);
+    expect([west.localAddress, west.remoteAddress]).toEqual([east.remoteAddress, east.localAddress]);
+    expect(west.ikeProposals).toEqual(east.ikeProposals);
+    expect([west.children[0]!.localTs, west.children[0]!.remoteTs]).toEqual([east.children[0]!.remoteTs, east.children[0]!.localTs]);
+    expect([west.children[0]!.startAction, east.children[0]!.startAction]).toEqual(['start', 'none']);
+  });
+
+  it('pairs the IKEv2 certificate hosts: each trusts the CA that issued the other', async () => {
+    const [west, east] = [await load('ikev2-cert-west.yaml'), await load('ikev2-cert-east.yaml')];
+    expect(west.ike.caCertificates).toEqual(east.ike.caCertificates);
+    expect(west.ike.caCertificates).toHaveLength(1);
+    for (const c of [west, east]) expect(c.connections[0]!.localAuth.method).toBe('pubkey');
+    expect(east.connections[0]!.remoteAddress).toBe('%any');
+    expect(east.connections[0]!.remoteId).toBeNull();
   });
 
   it.each(files)('%s loads with no errors and no warnings but the file mode one', async (file) => {

@@ -53,6 +53,11 @@ describe('a valid configuration', () => {
       defaultAction: 'bypass',
       sas: [],
       policies: [],
+      connections: [],
+      ike: {
+        port: 500, halfOpenLimit: 1000, cookieThreshold: 100, retransmitTimeoutMs: 4000, retransmitBase: 1.8,
+        retransmitTries: 5, rekeyGraceS: 30, invalidSpiIntervalS: 1, caCertificates: [],
+      },
     });
     expect(warnings).toEqual([]);
   });

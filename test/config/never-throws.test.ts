@@ -7,9 +7,12 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parsePolicyEntry, parseSaEntry } from '../../src/config/entries.js';
+import { memoryFiles } from '../../src/config/config-files.js';
 import { parseConfigText } from '../../src/config/load.js';
 
-const example = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/daemon/host-a.yaml'), 'utf8');
+const examples = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/daemon');
+const example = readFileSync(resolve(examples, 'host-a.yaml'), 'utf8');
+const ikeExample = readFileSync(resolve(examples, 'ikev2-psk-west.yaml'), 'utf8');
 
 const KEYS = ['sas', 'policies', 'tun', 'listen', 'spi', 'enc_key', 'name', 'lifetime', 'soft', 'hard', 'mode', 'local', 'peer', 'metrics', 'log'];
 const WORDS = [...KEYS, '0x1001', '0600', '-1', '1.5', 'off', 'yes', '~', 'null', '&a', '*a', '!!binary', '[', ']', '{', '}', '"', "'", '#', '|', '>', '---', '...', '%YAML 1.1', '? ', ': ', '- ', ',', '\t', '<<'];
@@ -18,9 +21,10 @@ const yamlish = fc.array(
   { maxLength: 60 },
 ).map((parts) => parts.join(''));
 
-/** The example with a few characters inserted, deleted or replaced. */
-const mutated = fc.array(fc.tuple(fc.nat(example.length), fc.nat(3), fc.string({ maxLength: 3 })), { minLength: 1, maxLength: 4 })
-  .map((edits) => edits.reduce((text, [at, cut, insert]) => text.slice(0, at) + insert + text.slice(at + cut), example));
+/** An example with a few characters inserted, deleted or replaced. */
+const mutatedFrom = (base: string) => fc.array(fc.tuple(fc.nat(base.length), fc.nat(3), fc.string({ maxLength: 3 })), { minLength: 1, maxLength: 4 })
+  .map((edits) => edits.reduce((text, [at, cut, insert]) => text.slice(0, at) + insert + text.slice(at + cut), base));
+const mutated = mutatedFrom(example);
 
 function checkResult(text: string): void {
   const r = parseConfigText(text, 'fuzz.yaml');
@@ -58,6 +62,28 @@ describe('the configuration parsers never throw', () => {
 
   it('on the example file with random edits', () => {
     fc.assert(fc.property(mutated, checkResult), { numRuns: 300 });
+  });
+
+  it('on connections with the right keys and random values (JSON is YAML)', () => {
+    const some = (keys: readonly string[], value: fc.Arbitrary<unknown>) => fc.record(Object.fromEntries(keys.map((k) => [k, value])), { requiredKeys: [] });
+    const leaf = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom('%any', 'psk', 'pubkey', 'dynamic', '1h', '0x00', 'off', 'a.pem', '10.1.0.0/24', '198.51.100.1', 'aes128gcm16-prfsha256-x25519'));
+    const end = some(['address', 'port', 'id', 'auth', 'cert', 'key'], leaf);
+    const child = some(['name', 'local_ts', 'remote_ts', 'mode', 'esp_proposals', 'start_action', 'rekey_time', 'life_time', 'rand_time', 'replay_window', 'close_action', 'dpd_action'], fc.oneof(leaf, fc.array(leaf, { maxLength: 3 })));
+    const connection = fc.record({
+      name: leaf, local: fc.oneof(end, leaf), remote: fc.oneof(end, leaf), psk: fc.oneof(leaf, fc.record({ file: leaf })),
+      proposals: fc.array(leaf, { maxLength: 2 }), rekey_time: leaf, life_time: leaf, rand_time: leaf, dpd_delay: leaf, encap: leaf,
+      children: fc.oneof(fc.array(child, { maxLength: 2 }), leaf),
+    }, { requiredKeys: [] });
+    const ike = some(['port', 'half_open_limit', 'cookie_threshold', 'retransmit', 'rekey_grace', 'invalid_spi_interval', 'ca_certs', 'ca_dir'], leaf);
+    const files = memoryFiles({});
+    fc.assert(fc.property(fc.array(connection, { maxLength: 2 }), ike, (connections, ikeSection) => {
+      const r = parseConfigText(JSON.stringify({ connections, ike: ikeSection }), 'fuzz.yaml', files);
+      expect(typeof r.ok).toBe('boolean');
+    }), { numRuns: 400 });
+  });
+
+  it('on the IKEv2 example with random edits', () => {
+    fc.assert(fc.property(mutatedFrom(ikeExample), checkResult), { numRuns: 300 });
   });
 });
 

@@ -11,7 +11,7 @@ import { signatureHashAlgorithmsNotify } from '../auth/signature.js';
 import type { UdpAddress } from '../ports.js';
 import { IkeSa } from '../sa/ike-sa.js';
 import type { ExchangeContext } from './context.js';
-import { NONCE_LENGTH, ZERO_SPI, applyNatDetection, freshIkeSpi, keyIkeSa, natNotifies, retransmitPolicyOf } from './ike-sa-init.js';
+import { NONCE_LENGTH, ZERO_SPI, applyNatDetection, peerHashesOf, freshIkeSpi, keyIkeSa, natNotifies, retransmitPolicyOf } from './ike-sa-init.js';
 import { findNotify, first, notify } from './payloads.js';
 import { parseIp } from '../../wire/address.js';
 
@@ -104,6 +104,7 @@ export function respondIkeSaInit(ctx: ExchangeContext, input: InitResponderInput
     Buffer.from(nonce.nonce), null, retransmitPolicyOf(ctx), ctx.host.now());
   sa.nr = ctx.host.randomBytes(NONCE_LENGTH);
   sa.keyExchange = keyExchange;
+  sa.peerHashes = peerHashesOf(payloads);
   sa.initRequest = message.raw;
   const ourKe = keyExchange.publicKey;
   const keyed = keyIkeSa(sa, selected.negotiated, ke.keyData);

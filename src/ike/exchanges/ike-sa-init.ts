@@ -17,7 +17,7 @@ import type { IkeMessage, Payload } from '../message/types.js';
 import { proposalsToPayload } from '../proposal/payload.js';
 import type { Negotiated } from '../proposal/select.js';
 import { checkChosenProposal, dhGroupsOf } from '../proposal/select.js';
-import { signatureHashAlgorithmsNotify } from '../auth/signature.js';
+import { parseSignatureHashAlgorithms, signatureHashAlgorithmsNotify } from '../auth/signature.js';
 import type { UdpAddress } from '../ports.js';
 import { IkeSa } from '../sa/ike-sa.js';
 import type { IkeSaCrypto, ResponseHandler } from '../sa/ike-sa.js';
@@ -137,6 +137,7 @@ function onInitResponse(ctx: ExchangeContext, sa: IkeSa, message: IkeMessage, pa
   }
   sa.spiR = Buffer.from(message.header.responderSpi);
   sa.nr = Buffer.from(nonce.nonce);
+  sa.peerHashes = peerHashesOf(payloads);
   sa.initResponse = message.raw;
   const keyed = keyIkeSa(sa, chosen.negotiated, ke.keyData);
   if ('code' in keyed) {
@@ -147,6 +148,14 @@ function onInitResponse(ctx: ExchangeContext, sa: IkeSa, message: IkeMessage, pa
   ctx.register(sa);
   applyNatDetection(ctx, sa, payloads, message);
   onReady(sa);
+}
+
+/** RFC 7427 4: the hash algorithms the peer accepts in signatures; null when it sent none. */
+export function peerHashesOf(payloads: readonly Payload[]): number[] | null {
+  const n = findNotify(payloads, NOTIFY_STATUS.SIGNATURE_HASH_ALGORITHMS);
+  if (n === undefined) return null;
+  const parsed = parseSignatureHashAlgorithms(n.data);
+  return parsed.ok ? parsed.hashes : null;
 }
 
 /** Computes g^ir and the seven keys (RFC 7296 2.14); a failure when the peer's KE is unusable. */

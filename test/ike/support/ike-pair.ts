@@ -9,6 +9,7 @@ import { parseProposalText } from '../../../src/ike/proposal/parse.js';
 import type { ProposalSpec } from '../../../src/ike/proposal/parse.js';
 import { parseIdentity } from '../../../src/ike/auth/identity.js';
 import type { IkeIdentity } from '../../../src/ike/auth/identity.js';
+import type { TrustStore } from '../../../src/ike/auth/certs.js';
 import { parseConfiguredSelectors } from '../../../src/ike/ts/config.js';
 import type { ConfiguredSelector } from '../../../src/ike/ts/config.js';
 
@@ -163,18 +164,20 @@ export interface Side {
  * network is quiet; the invariant hook runs after every single delivery.
  */
 export class IkePair {
-  readonly clock = { now: 1_000_000 };
+  // Real wall-clock time to start from: certificate validity is checked against it.
+  readonly clock = { now: Date.now() };
   readonly a: Side;
   readonly b: Side;
   /** Delivered datagrams (a log for assertions), as [from, exchange type, response]. */
   readonly log: { from: 'a' | 'b'; bytes: Buffer }[] = [];
   afterEachDelivery: (() => void) | null = null;
 
-  constructor(configA: readonly ConnectionConfig[] = [connection('a')], configB: readonly ConnectionConfig[] = [connection('b')], settings: IkeSettings = SETTINGS) {
+  constructor(configA: readonly ConnectionConfig[] = [connection('a')], configB: readonly ConnectionConfig[] = [connection('b')], settings: IkeSettings = SETTINGS,
+    trust: TrustStore | null = null) {
     const hostA = new FakeHost(this.clock, 0xa0000000);
     const hostB = new FakeHost(this.clock, 0xb0000000);
-    this.a = { name: 'a', host: hostA, manager: new IkeManager({ host: hostA, settings, connections: configA, trust: null, natPort: 4500, localAddress: ADDRESS_A }) };
-    this.b = { name: 'b', host: hostB, manager: new IkeManager({ host: hostB, settings, connections: configB, trust: null, natPort: 4500, localAddress: ADDRESS_B }) };
+    this.a = { name: 'a', host: hostA, manager: new IkeManager({ host: hostA, settings, connections: configA, trust, natPort: 4500, localAddress: ADDRESS_A }) };
+    this.b = { name: 'b', host: hostB, manager: new IkeManager({ host: hostB, settings, connections: configB, trust, natPort: 4500, localAddress: ADDRESS_B }) };
   }
 
   private peerOf(side: Side): Side {
