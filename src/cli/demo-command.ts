@@ -29,7 +29,8 @@ export async function runDemoCommand(opts: DemoCommandOptions, out: Output, vers
   const socket = join(dir, 'east.sock');
   try {
     out.stdout('ipsec-ts demo: two IPsec endpoints on loopback, west and east, with a wire between them that can\n' +
-      'repeat, corrupt or inject packets. Each step breaks one thing; east says what happened.\n\n');
+      'repeat, corrupt or inject packets. They negotiate their tunnel with IKEv2; then each step breaks\n' +
+      'one thing, and east says what happened.\n\n');
     const result = await runDemo({
       note: (text) => out.stdout(`  ${text}\n\n`),
       stepStarted: (i, total, title, what) => out.stdout(`[${i}/${total}] ${title}: ${what}\n`),

@@ -11,6 +11,11 @@ import type { LifetimeLimits } from '../../sad/sa.js';
 import { buildIpv4 } from '../../packet/ipv4.js';
 import { buildUdp } from '../../packet/udp.js';
 import { DemoWire } from './wire.js';
+import { startIkeRuntime } from '../../endpoint/ike-runtime.js';
+import type { IkeRuntime } from '../../endpoint/ike-runtime.js';
+import { silentLog } from '../../endpoint/ports.js';
+import { DEMO_IKE_SETTINGS, demoConnection, demoPsk, nextIkeEvent } from './ike.js';
+import { spiHex } from '../../wire/bytes.js';
 
 const LO = '127.0.0.1';
 const TRANSFORM = { encryption: 'aes-gcm', keyBits: 128, icvLength: 16, integrity: 'none' } as const;
@@ -73,14 +78,28 @@ export async function runDemo(hooks: DemoHooks, options: DemoOptions = {}): Prom
   const east = await IpsecEndpoint.open({ listen: { address: LO, port: 0 }, keepaliveMs: null, persistence: options.eastPersistence ?? null, log: options.eastLog });
   try {
     wire.connect(west.listen.port, east.listen.port);
-    await options.onEastReady?.(east);
-    return await script(hooks, wire, west, east, started, options.expireAfterSeconds ?? 1);
+    const psk = demoPsk();
+    const westIke = await startIkeRuntime(west, [demoConnection('west', psk, wire.port)], DEMO_IKE_SETTINGS, silentLog);
+    const eastIke = await startIkeRuntime(east, [demoConnection('east', psk, wire.port)], DEMO_IKE_SETTINGS, options.eastLog ?? silentLog);
+    try {
+      await options.onEastReady?.(east);
+      return await script(hooks, wire, { endpoint: west, ike: westIke }, { endpoint: east, ike: eastIke }, started, options.expireAfterSeconds ?? 1);
+    } finally {
+      await Promise.all([westIke.close(), eastIke.close()]);
+    }
   } finally {
     await Promise.all([west.close(), east.close(), wire.close()]);
   }
 }
 
-async function script(hooks: DemoHooks, wire: DemoWire, west: IpsecEndpoint, east: IpsecEndpoint, started: number, expireAfter: number): Promise<DemoResult> {
+interface DemoHost {
+  readonly endpoint: IpsecEndpoint;
+  readonly ike: IkeRuntime;
+}
+
+async function script(hooks: DemoHooks, wire: DemoWire, westHost: DemoHost, eastHost: DemoHost, started: number, expireAfter: number): Promise<DemoResult> {
+  const west = westHost.endpoint;
+  const east = eastHost.endpoint;
   const manual = (name: string, direction: 'inbound' | 'outbound', spi: number, westToEast: boolean, key: Buffer, reqid: number, extra: { esn?: boolean; hard?: LifetimeLimits } = {}): ManualSaConfig => ({
     name, spi, direction, src: LO, dst: LO,
     // Both sides send to the wire; the wire knows who is who by source port.
@@ -96,14 +115,16 @@ async function script(hooks: DemoHooks, wire: DemoWire, west: IpsecEndpoint, eas
   east.on('delivered', () => delivered.westToEast++);
   west.on('delivered', () => delivered.eastToWest++);
 
-  // The main tunnel (net 0): west -> east on 0x0000a001, east -> west on 0x0000b001.
-  const k1 = randomBytes(20);
-  const k2 = randomBytes(20);
-  policyPair(nets(0), 1);
-  const westOut = west.addSa(manual('west-to-east', 'outbound', 0xa001, true, k1, 1));
-  const eastIn = east.addSa(manual('west-to-east', 'inbound', 0xa001, true, k1, 1));
-  west.addSa(manual('east-to-west', 'inbound', 0xb001, false, k2, 1));
-  east.addSa(manual('east-to-west', 'outbound', 0xb001, false, k2, 1));
+  // The main tunnel (net 0) is negotiated with IKEv2 through the wire: IKE_SA_INIT, IKE_AUTH.
+  const westChild = nextIkeEvent(westHost.ike, 'child-installed', 5000);
+  const eastChild = nextIkeEvent(eastHost.ike, 'child-installed', 5000);
+  const established = nextIkeEvent(westHost.ike, 'ike-established', 5000);
+  const initiated = westHost.ike.manager.initiate('west-east');
+  if (!initiated.ok) throw new Error(`the demo's IKE negotiation did not start: ${initiated.failure.reason}`);
+  const [ike, wChild, eChild] = await Promise.all([established, westChild, eastChild]);
+  if (ike === null || wChild === null || eChild === null) throw new Error('the demo\'s IKEv2 negotiation did not complete within 5 s');
+  hooks.note(`IKEv2: IKE_SA ${ike.ikeSa} established (${ike.proposal}), CHILD_SA net with SPIs ${spiHex(wChild.spiOut)} (west -> east) / ${spiHex(wChild.spiIn)} (east -> west)`);
+  const mainWestToEast = wChild.spiOut;
 
   // A second tunnel (net 3) whose lifetimes disagree: east's inbound SA lives expireAfter seconds,
   // west's outbound SA has no limit. Its first packet goes now; the late one at the end.
@@ -129,7 +150,7 @@ async function script(hooks: DemoHooks, wire: DemoWire, west: IpsecEndpoint, eas
   }
   west.send(innerPacket(3, true, 'on the short-lived SA'));
   await waitFor(() => delivered.westToEast - before.westToEast >= 6 && delivered.eastToWest - before.eastToWest >= 5, 2000);
-  hooks.note(`traffic flows: ${delivered.westToEast} packets west -> east, ${delivered.eastToWest} east -> west (ESP in UDP, AES-GCM-128, SPIs 0x0000a001 / 0x0000b001 / 0x0000a003)`);
+  hooks.note(`traffic flows: ${delivered.westToEast} packets west -> east, ${delivered.eastToWest} east -> west (ESP in UDP, AES-GCM-128)`);
 
   const steps: DemoStep[] = [];
   const total = 8;
@@ -158,26 +179,37 @@ async function script(hooks: DemoHooks, wire: DemoWire, west: IpsecEndpoint, eas
     { windowsName: 'ERROR_IPSEC_BAD_SPI', cause: 'never-established' },
     () => { wire.injectToEast(Buffer.concat([Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 1]), randomBytes(48)])); });
 
-  // West's admin typed east's outbound SPI as west's outbound SPI for a new tunnel (net 2).
+  // West's admin typed east's outbound SPI as west's outbound SPI for a manually keyed tunnel (net 2).
   policyPair(nets(2), 2);
-  west.addSa(manual('typo', 'outbound', 0xb001, true, randomBytes(20), 2));
-  await step('Swapped SPIs', "west sends on 0x0000b001, which is east's own outbound SPI (a copy-paste error in west's config)",
+  const eastOutSpi = wChild.spiIn;
+  west.addSa(manual('typo', 'outbound', eastOutSpi, true, randomBytes(20), 2));
+  await step('Swapped SPIs', `west sends on ${spiHex(eastOutSpi)}, which is east's own outbound SPI (a copy-paste error in west's config)`,
     { windowsName: 'ERROR_IPSEC_BAD_SPI', cause: 'our-outbound-spi' },
     () => { west.send(innerPacket(2, true, 'wrong SPI')); });
 
-  // East rekeys west -> east: new inbound SA 0x0000a002, the old one goes. West missed it.
-  const k4 = randomBytes(20);
-  east.addSa(manual('west-to-east-2', 'inbound', 0xa002, true, k4, 1));
-  east.removeSa(eastIn, 'rekeyed', 0xa002);
-  await step('An SPI replaced by a rekey', 'east replaced SA 0x0000a001 by 0x0000a002, but west still sends on the old SPI',
+  // East rekeys the CHILD_SA with IKEv2 (make-before-break: no packet is lost). A packet west sent
+  // on the old SPI, delayed on the wire past the grace period, arrives afterwards.
+  const stale = wire.lastFromWestOn(mainWestToEast);
+  const rekeyed = nextIkeEvent(westHost.ike, 'child-installed', 5000, (e) => e.rekeyOf !== null);
+  const oldGone = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 5000);
+    east.on('sa', (e) => {
+      if (e.type === 'removed' && e.sa.spi === mainWestToEast) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  eastHost.ike.manager.rekey('east-west');
+  const fresh = await rekeyed;
+  await oldGone;
+  await step('An SPI replaced by a rekey', `east rekeyed the CHILD_SA (${spiHex(mainWestToEast)} -> ${fresh === null ? '?' : spiHex(fresh.spiOut)}); a packet west sent on the old SPI arrives after the grace period`,
     { windowsName: 'ERROR_IPSEC_BAD_SPI', cause: 'deleted' },
-    () => { west.send(innerPacket(0, true, 'on the old SPI')); });
-  west.addSa(manual('west-to-east-2', 'outbound', 0xa002, true, k4, 1));
-  west.removeSa(westOut, 'rekeyed', 0xa002);
+    () => { if (stale !== null) wire.injectToEast(stale); });
   const healed = delivered.westToEast;
   west.send(innerPacket(0, true, 'on the new SPI'));
   await waitFor(() => delivered.westToEast > healed, 2000);
-  hooks.note(delivered.westToEast > healed ? 'west switches to 0x0000a002: traffic flows again' : 'west switched to 0x0000a002, but the packet did not arrive');
+  hooks.note(delivered.westToEast > healed ? 'west already sends on the new SA: traffic flows, nothing was lost during the rekey' : 'the packet on the new SA did not arrive');
 
   // ESN on one side only (net 4).
   const k5 = randomBytes(20);

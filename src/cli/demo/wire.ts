@@ -8,6 +8,8 @@ const LOOPBACK = '127.0.0.1';
 
 export class DemoWire {
   private lastFromWest: Buffer | null = null;
+  /** The last ESP packet west sent, per SPI (to play a late packet on an old SPI). */
+  private readonly lastEspBySpi = new Map<number, Buffer>();
   private tamperNext = false;
   forwarded = 0;
 
@@ -41,6 +43,11 @@ export class DemoWire {
     return true;
   }
 
+  /** The last ESP packet west sent on `spi`, or null. */
+  lastFromWestOn(spi: number): Buffer | null {
+    return this.lastEspBySpi.get(spi) ?? null;
+  }
+
   /** Put a datagram of our own on the wire towards east. */
   injectToEast(datagram: Uint8Array): void {
     this.socket.send(datagram, this.eastPort, LOOPBACK);
@@ -53,6 +60,14 @@ export class DemoWire {
   private relay(msg: Buffer, fromPort: number): void {
     if (fromPort === this.westPort) {
       let out = msg;
+      // IKE (non-ESP marker, RFC 3948 2.2) and keepalives pass untouched and are never replayed.
+      const esp = msg.length > 8 && msg.readUInt32BE(0) !== 0;
+      if (!esp) {
+        this.forwarded++;
+        this.socket.send(msg, this.eastPort, LOOPBACK);
+        return;
+      }
+      this.lastEspBySpi.set(msg.readUInt32BE(0), Buffer.from(msg));
       if (this.tamperNext && msg.length > 8) {
         this.tamperNext = false;
         out = Buffer.from(msg);
