@@ -37,6 +37,7 @@ export async function startIkeRuntime(endpoint: IpsecEndpoint, connections: read
   endpoint.setIkeHandler((bytes, from, to) => manager.receive(bytes, { address: localAddressFor(to, from.address, connections), port: listen.port }, from));
   endpoint.on('drop', (record, verdict) => {
     if (record.direction !== 'inbound' || verdict.kind.code !== 13910 || verdict.spi === null || record.peer === null) return;
+    if (!worthInvalidSpi(record.cause, record.reason)) return;
     manager.onUnknownEspSpi(verdict.spi, addressOfPeer(record.peer));
   });
   if (settings.port !== null && settings.port !== listen.port) {
@@ -56,6 +57,17 @@ export async function startIkeRuntime(endpoint: IpsecEndpoint, connections: read
       await ikeSocket?.close();
     },
   };
+}
+
+/**
+ * Which BAD_SPI drops mean the peer sends on an SA we no longer have and should be told
+ * (RFC 7296 2.21.4): an SPI we never knew (we lost our state), one deleted here but not by a rekey,
+ * or one that expired here. Not: a packet racing a negotiation (not-yet-installed), a late packet
+ * after a rekey's grace period, or a packet on our own outbound SPI.
+ */
+function worthInvalidSpi(cause: string | null, reason: string): boolean {
+  if (cause === 'never-established' || cause === 'expired') return true;
+  return cause === 'deleted' && reason !== 'rekeyed';
 }
 
 /** With a wildcard listen address, our address is the one a connection to this peer names. */

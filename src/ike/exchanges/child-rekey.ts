@@ -22,7 +22,7 @@ import type { IkeSa } from '../sa/ike-sa.js';
 import { acceptChildResponse, answerChildRequest, childRequest, switchOutbound } from './child-create.js';
 import type { ExchangeContext } from './context.js';
 import { ikeFailure } from './failures.js';
-import { deleteChild } from './informational.js';
+import { deleteChild, removeChild } from './informational.js';
 import { findNotify, first, firstError, notify } from './payloads.js';
 import { sendRequest, sendResponse } from './protect.js';
 import { NONCE_LENGTH } from './ike-sa-init.js';
@@ -55,6 +55,15 @@ export function startChildRekey(ctx: ExchangeContext, sa: IkeSa, config: ChildCo
       const nr = first(inner, 'NONCE');
       const kePeer = first(inner, 'KE');
       const error = firstError(inner);
+      if (error?.notifyType === NOTIFY_ERROR.CHILD_SA_NOT_FOUND && old !== null && old.state === 'rekeying') {
+        // RFC 7296 2.25: the peer no longer has the SA we tried to rekey (it lost or deleted it
+        // without telling us). Drop our half and create the child afresh.
+        old.transition('installed');
+        removeChild(ctx, s, old, 'deleted-by-peer');
+        ctx.host.event({ type: 'invalid-spi-recovery', ikeSa: s.label, connection: s.connection!.name, child: config.name, spiOut: old.spiOut, spiIn: old.spiIn });
+        startChildRekey(ctx, s, config, null);
+        return;
+      }
       if (error !== undefined || nr === undefined) {
         const reason = error === undefined ? 'no nonce in the CREATE_CHILD_SA response' : `the peer refused the rekey (notify ${error.notifyType})`;
         ctx.host.event({ type: 'child-failed', ikeSa: s.label, connection: s.connection!.name, child: config.name, code: 13825, name: 'ERROR_IPSEC_IKE_NO_POLICY', reason });

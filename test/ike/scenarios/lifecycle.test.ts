@@ -103,3 +103,22 @@ describe('IKE SA lifecycle', () => {
     expect(pair.b.host.eventsOf('ike-established')).toEqual([]);
   });
 });
+
+describe('a CHILD_SA the peer lost without telling us', () => {
+  it('our rekey gets CHILD_SA_NOT_FOUND; we drop our half and create the child afresh', () => {
+    const pair = new IkePair();
+    pair.a.manager.initiate('a-b');
+    pair.deliver();
+    // B forgets the child entirely (its manager and its SAD), the way a one-sided flush would.
+    const ikeB = pair.b.manager.all()[0]!;
+    const lost = ikeB.children.splice(0)[0]!;
+    pair.b.host.installed.clear();
+    pair.a.manager.rekey('a-b');
+    pair.deliver();
+    const [recovery] = pair.a.host.eventsOf('invalid-spi-recovery');
+    expect(recovery).toMatchObject({ spiOut: lost.spiIn });
+    expect(pair.a.host.eventsOf('child-installed')).toHaveLength(2);
+    expect(pair.outboundAlwaysMatched()).toEqual([]);
+    expect([...pair.a.host.installed.values()].filter((s) => s.direction === 'outbound')).toHaveLength(1);
+  });
+});
