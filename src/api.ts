@@ -88,3 +88,20 @@ export type { ConfigResult, ConfigIssue } from './config/load.js';
 export { parseSaEntry, parsePolicyEntry } from './config/entries.js';
 export { transformName, transformByName } from './config/transform-names.js';
 export type { DaemonConfig, ManualSaConfig, TunConfig } from './config/types.js';
+
+// IKEv2 (RFC 7296): connections, the manager, and the daemon's runtime around an endpoint
+export type { ConnectionConfig, ChildConfig, AuthConfig, IkeSettings, StartAction } from './ike/connection.js';
+export { IkeManager } from './ike/manager.js';
+export type { IkeManagerOptions, InitiateResult } from './ike/manager.js';
+export type { IkeHost, IkeEvent, IkeDatagram, ChildSaInstall, ChildPolicy, UdpAddress } from './ike/ports.js';
+export { startIkeRuntime } from './endpoint/ike-runtime.js';
+export type { IkeRuntime } from './endpoint/ike-runtime.js';
+export { parseProposalText, parseProposalList } from './ike/proposal/parse.js';
+export type { ProposalSpec } from './ike/proposal/parse.js';
+export { parseIdentity, formatIdentity } from './ike/auth/identity.js';
+export type { IkeIdentity } from './ike/auth/identity.js';
+export { parseConfiguredSelectors } from './ike/ts/config.js';
+export type { ConfiguredSelector } from './ike/ts/config.js';
+export { TrustStore, loadTrustStore, loadOwnCredentials } from './ike/auth/certs.js';
+export { decodeMessage, encodeMessage } from './ike/message/message.js';
+export { describeMessage } from './ike/message/describe.js';
