@@ -217,11 +217,12 @@ function installChild(ctx: ExchangeContext, sa: IkeSa, input: InstallInput): Chi
     ...common, direction: 'outbound', spi: input.spiOut, src: sa.local.address, dst: sa.remote.address,
     encapsulation: { srcPort: sa.local.port, dstPort: sa.remote.port }, keys: outboundKeys,
   };
-  ctx.host.installChildSa(inbound);
+  // The policy first: an SA takes its selectors from the policy of its reqid (endpoint/sa-install.ts).
   ctx.host.installPolicy({
     reqid, name: `${connection.name}/${config.name}`, localTs: input.localTs, remoteTs: input.remoteTs, mode: input.mode,
     localAddress: sa.local.address, peerAddress: sa.remote.address,
   });
+  ctx.host.installChildSa(inbound);
   if (input.outboundNow) ctx.host.installChildSa(outbound);
   else child.pendingOutbound = outbound;
   sa.children.push(child);
