@@ -13,6 +13,7 @@ import { registerPolicyCommand } from './policy-command.js';
 import { registerDropsCommand } from './drops-command.js';
 import { registerStatsCommand } from './stats-command.js';
 import { registerKeysCommand } from './keys-command.js';
+import { registerIkeCommands } from './ike-command.js';
 import { runDemoCommand } from './demo-command.js';
 import { runUp } from './up-command.js';
 
@@ -90,6 +91,7 @@ function buildProgram(out: Output, setExit: (code: number) => void): Command {
   registerDropsCommand(program, out, setExit);
   registerStatsCommand(program, out, setExit);
   registerKeysCommand(program, out, setExit);
+  registerIkeCommands(program, out, setExit);
   return program;
 }
 

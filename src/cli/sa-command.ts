@@ -4,10 +4,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readYaml } from '../config/yaml-source.js';
-import type { RememberedSa, SaDetail, SaSummary } from '../endpoint/control/handlers.js';
+import type { IkeSaSummary, RememberedSa, SaDetail, SaSummary } from '../endpoint/control/handlers.js';
+import type { ControlClient } from '../endpoint/control/client.js';
+import { ControlRemoteError } from '../endpoint/control/client.js';
 import { withControlSession } from '../endpoint/control/client-session.js';
 import { SOCKET_OPTION_HELP, controlSocketPath } from '../endpoint/control/socket-path.js';
 import { isoTime } from '../explain/time-text.js';
+import { formatIkeSaList } from './ike-format.js';
 import type { Output } from './output.js';
 import type { ControlVerbOptions } from './status-command.js';
 
@@ -105,10 +108,27 @@ function socketOf(opts: ControlVerbOptions): string {
   return controlSocketPath(opts.socket, process.env);
 }
 
+/** The IKE SAs, or null when the daemon runs no IKE (it says 'unavailable'). */
+async function ikeSasOrNull(client: ControlClient): Promise<IkeSaSummary[] | null> {
+  try {
+    return (await client.call('ike.list')) as IkeSaSummary[];
+  } catch (err) {
+    if (err instanceof ControlRemoteError && err.code === 'unavailable') return null;
+    throw err;
+  }
+}
+
+/** IKE SAs like `swanctl --list-sas` (when the daemon runs IKE), then every installed ESP SA. */
 export async function runSaList(opts: ControlVerbOptions, out: Output): Promise<number> {
   return withControlSession(socketOf(opts), out, async (client) => {
+    const ike = await ikeSasOrNull(client);
     const r = (await client.call('sa.list')) as { installed: SaSummary[]; remembered: RememberedSa[] };
-    out.stdout(opts.json === true ? `${JSON.stringify(r, null, 2)}\n` : formatSaList(r.installed, r.remembered));
+    if (opts.json === true) {
+      out.stdout(`${JSON.stringify({ ike, ...r }, null, 2)}\n`);
+      return 0;
+    }
+    const ikeText = ike === null ? '' : `${formatIkeSaList(ike, Date.now())}\n`;
+    out.stdout(`${ikeText}${formatSaList(r.installed, r.remembered)}`);
     return 0;
   });
 }
@@ -154,7 +174,7 @@ export async function runSaFlush(opts: ControlVerbOptions & { readonly yes?: boo
 export function registerSaCommand(program: Command, out: Output, setExit: (code: number) => void): void {
   const sa = program.command('sa').description("the running daemon's SAs: list, show, add, delete, flush");
   const common = (c: Command): Command => c.option('--socket <path>', SOCKET_OPTION_HELP).option('--json', 'print the reply as JSON');
-  common(sa.command('list').description('installed SAs (like `ip xfrm state`), then the remembered ones and why they went'))
+  common(sa.command('list').description('IKE SAs and their CHILD_SAs (like `swanctl --list-sas`), the installed ESP SAs (like `ip xfrm state`), then the remembered ones and why they went'))
     .action(async (opts: ControlVerbOptions) => { setExit(await runSaList(opts, out)); });
   common(sa.command('show').description('everything about one SA').argument('<ref>', 'SPI (0x0a0b0001 or decimal) or SA name'))
     .action(async (ref: string, opts: ControlVerbOptions) => { setExit(await runSaShow(ref, opts, out)); });

@@ -14,6 +14,8 @@ import type { DropQuery, DropRecord } from './drop-record.js';
 import { dropMatches } from './drop-record.js';
 import type { EndpointPersistence } from './ports.js';
 import { ControlError } from './control/handlers.js';
+import { createIkeHandlers } from './control/ike-handlers.js';
+import type { ControlIke } from './control/ike-handlers.js';
 import type { ControlHandlers, PolicySummary, RememberedSa, SaDetail, SaSummary, StatsReply, StatusReply } from './control/handlers.js';
 
 export type EntryParse<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly string[] };
@@ -29,6 +31,8 @@ export interface ControlRuntime {
   readonly parseSaEntry: (entry: unknown) => EntryParse<ManualSaConfig>;
   readonly parsePolicyEntry: (entry: unknown) => EntryParse<PolicyInit>;
   readonly transformName: (spec: TransformSpec) => string;
+  /** The daemon's IKE (src/endpoint/ike-runtime.ts); null or absent when no connections are configured. */
+  readonly ike?: ControlIke | null;
 }
 
 /** Without a store, the last drops are kept in memory for `ipsec-ts drops`. */
@@ -52,6 +56,10 @@ export function createControlHandlers(rt: ControlRuntime): ControlHandlers {
   });
 
   const installed = (): SecurityAssociation[] => ep.sad.list();
+  const ike = createIkeHandlers(rt.ike ?? null, (direction, spi) => {
+    const sa = ep.sad.findBySpi(spi).find((s) => s.config.direction === direction);
+    return sa === undefined ? null : { bytes: sa.bytes, packets: sa.packets };
+  });
 
   const summary = (sa: SecurityAssociation): SaSummary => {
     const c = sa.config;
@@ -108,11 +116,13 @@ export function createControlHandlers(rt: ControlRuntime): ControlHandlers {
         outbound: sas.filter((s) => s.config.direction === 'outbound').length,
         remembered: ep.sad.history.size,
       },
-      policies: ep.spd.size, counters: ep.inbound.counters.snapshot(),
+      policies: ep.spd.size, counters: ep.inbound.counters.snapshot(), ike: ike.status(),
     };
   };
 
+  const { status: _ikeStatus, ...ikeMethods } = ike;
   return {
+    ...ikeMethods,
     status,
     saList: () => ({
       installed: installed().map(summary),

@@ -14,6 +14,8 @@ import { registerPolicyCommand } from '../../src/cli/policy-command.js';
 import { registerDropsCommand } from '../../src/cli/drops-command.js';
 import { registerStatsCommand } from '../../src/cli/stats-command.js';
 import { registerKeysCommand } from '../../src/cli/keys-command.js';
+import { registerIkeCommands } from '../../src/cli/ike-command.js';
+import { createIkeHandlers } from '../../src/endpoint/control/ike-handlers.js';
 import type { Output } from '../../src/cli/output.js';
 
 export const T0 = Date.parse('2026-11-27T09:00:00.000Z');
@@ -60,6 +62,7 @@ export interface FakeEndpoint {
 }
 
 export function fakeEndpoint(): FakeEndpoint {
+  const { status: _ikeStatus, ...withoutIke } = createIkeHandlers(null, () => null);
   const sas = [sa('site-b-in', '0x0c0d0001', 'inbound'), sa('site-b-out', '0x0a0b0001', 'outbound')];
   const policies: PolicySummary[] = [{ id: 'site-b', direction: 'both', action: 'protect', local: ['10.1.0.0/24'], remote: ['10.2.0.0/24'], mode: 'tunnel', reqid: 1, peer: '203.0.113.20' }];
   const drops: DropRecord[] = [];
@@ -77,6 +80,8 @@ export function fakeEndpoint(): FakeEndpoint {
     },
     followers: () => listeners.size,
     handlers: {
+      // A daemon without connections: the IKE methods say so, as the daemon's do.
+      ...withoutIke,
       status: (): StatusReply => {
         const err = fake.failNext;
         fake.failNext = null;
@@ -84,7 +89,7 @@ export function fakeEndpoint(): FakeEndpoint {
         return {
           version: '0.0.0-test', pid: 4242, startedAt: T0, uptimeSeconds: 3723, configFile: '/etc/ipsec-ts/config.yaml', stateDir: '/var/lib/ipsec-ts',
           listen: { address: '0.0.0.0', port: 4500 }, tun: { name: 'ipsec0', mtu: 1400 },
-          sas: { inbound: 1, outbound: 1, remembered: 1 }, policies: policies.length,
+          sas: { inbound: 1, outbound: 1, remembered: 1 }, policies: policies.length, ike: null,
           counters: { delivered: 120, dummy: 0, keepalive: 4, ike: 0, dropped: 7, byKind: { 'bad-spi': 7 }, byWindowsName: { ERROR_IPSEC_BAD_SPI: 7 }, byLinuxCounter: { XfrmInNoStates: 7 } },
         };
       },
@@ -138,7 +143,8 @@ export interface TempDir {
 }
 
 export function tempDir(): TempDir {
-  const dir = mkdtempSync(join(tmpdir(), 'ipsec-ts-'));
+  // Not /tmp/ipsec-ts-*: a test hook of the repository deletes those.
+  const dir = mkdtempSync(join(tmpdir(), 'control-test-'));
   return { dir, remove: () => { rmSync(dir, { recursive: true, force: true }); } };
 }
 
@@ -164,6 +170,7 @@ export async function runVerbs(args: readonly string[]): Promise<VerbRun> {
   registerDropsCommand(program, out, setExit);
   registerStatsCommand(program, out, setExit);
   registerKeysCommand(program, out, setExit);
+  registerIkeCommands(program, out, setExit);
   try {
     await program.parseAsync([...args], { from: 'user' });
   } catch (err) {

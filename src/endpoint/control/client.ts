@@ -26,6 +26,8 @@ export class ControlRemoteError extends Error {
   }
 }
 
+export type FollowMethod = 'drops.follow' | 'ike.events';
+
 export interface ControlFollow {
   /** Ends the follow (and its connection). */
   close(): void;
@@ -37,8 +39,8 @@ export interface ControlClient {
   readonly path: string;
   readonly hello: ControlHello;
   call(method: ControlMethod, params?: ControlParams): Promise<unknown>;
-  /** Starts a stream (drops.follow): resolves once the daemon confirms; events go to onEvent. */
-  follow(method: 'drops.follow', params: ControlParams, onEvent: (event: unknown) => void): Promise<ControlFollow>;
+  /** Starts a stream (drops.follow, ike.events with follow: true): resolves once the daemon confirms; events go to onEvent. */
+  follow(method: FollowMethod, params: ControlParams, onEvent: (event: unknown) => void): Promise<ControlFollow>;
   close(): void;
 }
 
@@ -105,12 +107,12 @@ class Connection implements ControlClient {
     return this.send(method, params);
   }
 
-  async follow(method: 'drops.follow', params: ControlParams, onEvent: (event: unknown) => void): Promise<ControlFollow> {
+  async follow(method: FollowMethod, params: ControlParams, onEvent: (event: unknown) => void): Promise<ControlFollow> {
     if (typeof onEvent !== 'function') throw new TypeError('ControlClient.follow: onEvent must be a function');
     const id = this.nextId;
     this.streams.set(id, onEvent);
     try {
-      await this.send(method, params);
+      await this.send(method, method === 'ike.events' ? { ...params, follow: true } : params);
     } catch (err) {
       this.streams.delete(id);
       throw err;

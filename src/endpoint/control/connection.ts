@@ -1,13 +1,13 @@
 // One client connection of the control server: greets, reads request lines, answers each in
-// order, and runs the drops.follow streams it asked for until it goes away. Nothing a client
+// order, and runs the drops.follow and ike.events follow streams it asked for until it goes away. Nothing a client
 // sends can crash the daemon: bad input gets an error reply, an overlong line ends the connection.
 import type { Socket } from 'node:net';
 import type { DropRecord } from '../drop-record.js';
 import { dispatch, handlerFailure } from './dispatch.js';
 import { DropFollower } from './follower.js';
-import type { ControlHandlers } from './handlers.js';
+import type { ControlHandlers, IkeEventRecord } from './handlers.js';
 import { LineSplitter } from './line-splitter.js';
-import { dropQueryParam } from './params.js';
+import { dropQueryParam, ikeEventsParam } from './params.js';
 import type { ControlLog, ControlMessage, ControlRequest } from './protocol.js';
 import { MAX_REQUEST_LINE, encodeLine, errorMessage, helloMessage, parseRequestLine } from './protocol.js';
 
@@ -67,7 +67,11 @@ export class ControlConnection {
     }
     const req = parsed.request;
     if (req.method === 'drops.follow') {
-      this.follow(req);
+      this.followDrops(req);
+      return;
+    }
+    if (req.method === 'ike.events' && req.params.follow === true) {
+      this.followIke(req);
       return;
     }
     const outcome = await dispatch(this.handlers, req.method, req.params, this.log);
@@ -82,16 +86,27 @@ export class ControlConnection {
     this.write(reply);
   }
 
-  private follow(req: ControlRequest): void {
+  private followDrops(req: ControlRequest): void {
     const query = dropQueryParam(req.params, 'drops.follow');
     if (!query.ok) return this.send(errorMessage(req.id, 'bad-request', query.message));
+    this.startFollow(req, (push) => this.handlers.followDrops(query.value, (r: DropRecord) => { push(r); }));
+  }
+
+  private followIke(req: ControlRequest): void {
+    const params = ikeEventsParam(req.params, 'ike.events');
+    if (!params.ok) return this.send(errorMessage(req.id, 'bad-request', params.message));
+    this.startFollow(req, (push) => this.handlers.followIkeEvents(params.value.query, (r: IkeEventRecord) => { push(r); }));
+  }
+
+  /** Subscribes a follower under the request's id; the handler may refuse (e.g. no IKE). */
+  private startFollow(req: ControlRequest, subscribe: (push: (event: unknown) => void) => () => void): void {
     if (this.followers.has(req.id)) return this.send(errorMessage(req.id, 'bad-request', `id ${req.id} is already following on this connection; use a new id`));
     const follower = new DropFollower(this.socket, req.id);
     try {
-      follower.attach(this.handlers.followDrops(query.value, (r: DropRecord) => { follower.push(r); }));
+      follower.attach(subscribe((event) => { follower.push(event); }));
     } catch (err) {
       follower.stop();
-      return this.send({ id: req.id, error: handlerFailure(err, 'drops.follow', this.log) });
+      return this.send({ id: req.id, error: handlerFailure(err, req.method, this.log) });
     }
     this.followers.set(req.id, follower);
     this.send({ id: req.id, result: { following: true } });

@@ -1,10 +1,10 @@
 // One request to one reply: checks the params, calls the handler and turns what it threw into
 // an error code. A handler's ControlError keeps its code and message; anything else becomes a
 // generic "internal" error, the real one goes to the log only (it may name internals).
-import type { ControlHandlers } from './handlers.js';
+import type { ControlHandlers, KeysExportReply } from './handlers.js';
 import { ControlError } from './handlers.js';
 import type { ParamParse } from './params.js';
-import { dropQueryParam, entryParam, textParam } from './params.js';
+import { dropQueryParam, entryParam, ikeEventsParam, optionalTextParam, textParam } from './params.js';
 import type { ControlErrorBody, ControlLog, ControlMethod, ControlParams } from './protocol.js';
 
 export type DispatchOutcome = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: ControlErrorBody };
@@ -12,6 +12,7 @@ export type DispatchOutcome = { readonly ok: true; readonly result: unknown } | 
 type Call = (h: ControlHandlers, p: ControlParams) => ParamParse<() => unknown>;
 
 const SA_REF = 'an SPI (0x0a0b0001 or decimal) or an SA name';
+const CONNECTION = 'the name of a connection (connections: in the config)';
 
 function withParam<T>(parse: ParamParse<T>, run: (v: T) => unknown): ParamParse<() => unknown> {
   return parse.ok ? { ok: true, value: () => run(parse.value) } : parse;
@@ -19,7 +20,7 @@ function withParam<T>(parse: ParamParse<T>, run: (v: T) => unknown): ParamParse<
 
 const none = (run: () => unknown): ParamParse<() => unknown> => ({ ok: true, value: run });
 
-/** Every method but drops.follow, which the connection handles (it streams). */
+/** Every method but drops.follow, which the connection handles (it streams, as ike.events with follow does). */
 const CALLS: Readonly<Record<Exclude<ControlMethod, 'drops.follow'>, Call>> = {
   status: (h) => none(() => h.status()),
   'sa.list': (h) => none(() => h.saList()),
@@ -32,8 +33,23 @@ const CALLS: Readonly<Record<Exclude<ControlMethod, 'drops.follow'>, Call>> = {
   'policy.delete': (h, p) => withParam(textParam(p, 'id', 'policy.delete', 'the id of a policy (see policy.list)'), (id) => h.policyDelete(id)),
   drops: (h, p) => withParam(dropQueryParam(p, 'drops'), (q) => h.drops(q)),
   stats: (h) => none(() => h.stats()),
-  'keys.export': (h) => none(() => ({ format: 'esp_sa', text: h.keysExport() })),
+  'keys.export': (h) => none(() => keysExport(h)),
+  'ike.initiate': (h, p) => {
+    const child = optionalTextParam(p, 'child', 'ike.initiate', 'the name of one of the connection\'s children');
+    if (!child.ok) return child;
+    return withParam(textParam(p, 'connection', 'ike.initiate', CONNECTION), (c) => h.ikeInitiate(c, child.value));
+  },
+  'ike.terminate': (h, p) => withParam(textParam(p, 'connection', 'ike.terminate', CONNECTION), (c) => h.ikeTerminate(c)),
+  'ike.rekey': (h, p) => withParam(textParam(p, 'connection', 'ike.rekey', CONNECTION), (c) => h.ikeRekey(c)),
+  'ike.list': (h) => none(() => h.ikeList()),
+  // With follow: true the connection streams instead (connection.ts); here it is the list.
+  'ike.events': (h, p) => withParam(ikeEventsParam(p, 'ike.events'), (e) => h.ikeEvents(e.query)),
 };
+
+function keysExport(h: ControlHandlers): KeysExportReply {
+  const ike = h.ikeKeysExport();
+  return { format: 'esp_sa', text: h.keysExport(), ikev2: ike === null ? null : { format: 'ikev2_decryption_table', ...ike } };
+}
 
 export async function dispatch(handlers: ControlHandlers, method: Exclude<ControlMethod, 'drops.follow'>, params: ControlParams, log: ControlLog): Promise<DispatchOutcome> {
   const call = CALLS[method](handlers, params);

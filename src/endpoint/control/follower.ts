@@ -1,6 +1,7 @@
-// One drops.follow stream on one connection. The daemon must never wait for a client, nor buffer
-// for one without bound: while the socket's write buffer is over its high-water mark, events
-// are counted instead of queued, and a {"lost": n} notice goes out once the socket drains.
+// One follow stream on one connection (drops.follow, or ike.events with follow). The daemon must
+// never wait for a client, nor buffer for one without bound: while the socket's write buffer is
+// over its high-water mark, events are counted instead of queued, and a {"lost": n} notice goes
+// out once the socket drains.
 import type { Socket } from 'node:net';
 import { encodeLine } from './protocol.js';
 

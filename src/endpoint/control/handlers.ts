@@ -3,6 +3,7 @@
 // client.ts. Every reply is plain JSON data.
 import type { CounterSnapshot } from '../../datapath/counters.js';
 import type { DropQuery, DropRecord } from '../drop-record.js';
+import type { IkeEvent } from '../../ike/ports.js';
 
 export interface StatusReply {
   readonly version: string;
@@ -16,6 +17,16 @@ export interface StatusReply {
   readonly sas: { readonly inbound: number; readonly outbound: number; readonly remembered: number };
   readonly policies: number;
   readonly counters: CounterSnapshot;
+  /** IKE at a glance; null when the daemon runs no IKE (no connections configured). */
+  readonly ike: IkeStatus | null;
+}
+
+export interface IkeStatus {
+  readonly connections: number;
+  /** IKE SAs by state (init-sent, auth-sent, init-answered, established, deleting). */
+  readonly ikeSas: Readonly<Record<string, number>>;
+  /** CHILD_SAs not yet deleted, over all IKE SAs. */
+  readonly childSas: number;
 }
 
 export interface SaSummary {
@@ -75,6 +86,116 @@ export interface StatsReply {
   readonly sas: readonly { readonly name: string | null; readonly spi: string; readonly direction: string; readonly packets: number; readonly bytes: number; readonly drops: number }[];
 }
 
+export interface UdpEndpointText {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** One CHILD_SA of an IKE SA, as `ike.list` reports it. SPIs are 0x + 8 hex digits. */
+export interface IkeChildSummary {
+  /** The child's name in the config (children: key). */
+  readonly name: string;
+  readonly uniqueId: number;
+  /** strongSwan-style instance name, e.g. net{3}. */
+  readonly label: string;
+  readonly state: string;
+  readonly reqid: number;
+  readonly mode: 'tunnel' | 'transport';
+  readonly spiIn: string;
+  readonly spiOut: string;
+  /** Negotiated ESP proposal in strongSwan config spelling, e.g. aes128gcm16. */
+  readonly proposal: string;
+  readonly esn: boolean;
+  /** UDP-encapsulated (RFC 3948): always true today, every SA is ESP in UDP. */
+  readonly encapsulated: boolean;
+  readonly localTs: readonly string[];
+  readonly remoteTs: readonly string[];
+  readonly installedAt: number;
+  readonly rekeyAt: number;
+  readonly expireAt: number;
+  /** From the endpoint's SA counters; 0 once that half of the SA is removed. */
+  readonly bytesIn: number;
+  readonly packetsIn: number;
+  readonly bytesOut: number;
+  readonly packetsOut: number;
+}
+
+/** One IKE SA and its children, as `ike.list` reports it. */
+export interface IkeSaSummary {
+  readonly uniqueId: number;
+  /** e.g. west-east[1] */
+  readonly label: string;
+  readonly connection: string | null;
+  readonly state: string;
+  readonly role: 'initiator' | 'responder';
+  readonly local: UdpEndpointText;
+  readonly remote: UdpEndpointText;
+  /** Our identity (from the config) and the peer's as it authenticated (null before IKE_AUTH). */
+  readonly localId: string | null;
+  readonly remoteId: string | null;
+  /** 16 hex digits each. */
+  readonly spiI: string;
+  readonly spiR: string;
+  /** e.g. aes128gcm16/prfsha256/curve25519; null before IKE_SA_INIT completed. */
+  readonly proposal: string | null;
+  readonly establishedAt: number | null;
+  readonly rekeyAt: number | null;
+  readonly expireAt: number | null;
+  readonly children: readonly IkeChildSummary[];
+}
+
+/** An IkeEvent with its SPIs as 0x text (like every SPI on the socket), numbered and timed. */
+type HexSpis<E> = { readonly [K in keyof E]: K extends 'spiIn' | 'spiOut' | 'rekeyOf' ? (null extends E[K] ? string | null : string) : E[K] };
+type WireIkeEvent = IkeEvent extends infer E ? (E extends IkeEvent ? HexSpis<E> : never) : never;
+
+export type IkeEventRecord = {
+  /** Increases by one per event; `after` in ike.events takes it. */
+  readonly id: number;
+  /** ms since the epoch; null for events from before the control socket started. */
+  readonly at: number | null;
+} & WireIkeEvent;
+
+export interface IkeEventQuery {
+  /** Only events with a larger id. */
+  readonly after?: number;
+  readonly connection?: string;
+  /** The newest n. */
+  readonly limit?: number;
+}
+
+export interface IkeInitiateReply {
+  readonly connection: string;
+  readonly child: string;
+  /** The IKE SA that carries the new child (new, or an established one that gets another child). */
+  readonly ikeSa: string;
+  /** Whether a new IKE SA was started (false: a CHILD_SA on an existing one). */
+  readonly newIkeSa: boolean;
+  /** The id of the last event before the request: ike.events {after} from it shows the outcome. */
+  readonly eventsAfter: number;
+}
+
+export interface IkeTerminateReply {
+  readonly connection: string;
+  /** The IKE SAs a DELETE was started for. */
+  readonly ikeSas: readonly string[];
+  readonly eventsAfter: number;
+}
+
+export interface IkeRekeyReply {
+  readonly connection: string;
+  /** The CHILD_SAs a rekey was started for, as ike-sa-label/child-label. */
+  readonly children: readonly { readonly ikeSa: string; readonly child: string; readonly spiIn: string }[];
+  readonly eventsAfter: number;
+}
+
+/** keys.export: the esp_sa file and, for established IKE SAs, the ikev2_decryption_table. */
+export interface KeysExportReply {
+  readonly format: 'esp_sa';
+  readonly text: string;
+  /** Wireshark's ikev2_decryption_table; null when the daemon runs no IKE. */
+  readonly ikev2: { readonly format: 'ikev2_decryption_table'; readonly text: string; readonly ikeSas: number } | null;
+}
+
 /** Thrown by a handler; the server sends { error: { code, message } } and the CLI prints message. */
 export class ControlError extends Error {
   constructor(readonly code: 'not-found' | 'invalid' | 'conflict' | 'unavailable', message: string) {
@@ -102,4 +223,14 @@ export interface ControlHandlers {
   stats(): StatsReply;
   /** The installed SAs as a Wireshark esp_sa file (tshark 4.0 spelling). Key material. */
   keysExport(): string;
+  /** The established IKE SAs as Wireshark's ikev2_decryption_table (tshark 4.0); null without IKE. Key material. */
+  ikeKeysExport(): { readonly text: string; readonly ikeSas: number } | null;
+  /** IKE: each throws ControlError 'unavailable' when the daemon runs no IKE. */
+  ikeInitiate(connection: string, child: string | null): IkeInitiateReply;
+  ikeTerminate(connection: string): IkeTerminateReply;
+  ikeRekey(connection: string): IkeRekeyReply;
+  ikeList(): readonly IkeSaSummary[];
+  ikeEvents(query: IkeEventQuery): readonly IkeEventRecord[];
+  /** Live IKE events; returns the unsubscribe function. */
+  followIkeEvents(query: IkeEventQuery, listener: (record: IkeEventRecord) => void): () => void;
 }

@@ -1,6 +1,7 @@
 // Request parameters to the arguments of ControlHandlers, or a message saying what is wrong.
 // Never throws: the params come from whoever can open the socket.
 import type { DropQuery } from '../drop-record.js';
+import type { IkeEventQuery } from './handlers.js';
 import type { ControlParams } from './protocol.js';
 
 export type ParamParse<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
@@ -68,4 +69,41 @@ export function dropQueryParam(params: ControlParams, method: string): ParamPars
     q.limit = params.limit;
   }
   return ok(q);
+}
+
+/** An optional non-empty string parameter (ike.initiate's child); absent or null gives null. */
+export function optionalTextParam(params: ControlParams, name: string, method: string, what: string): ParamParse<string | null> {
+  const v = params[name];
+  if (v === undefined || v === null) return ok(null);
+  return textParam(params, name, method, what);
+}
+
+/** Most IKE events one request may ask for (the daemon keeps fewer than this). */
+export const MAX_IKE_EVENTS_LIMIT = 10_000;
+
+export interface IkeEventsParams {
+  readonly query: IkeEventQuery;
+  readonly follow: boolean;
+}
+
+/** params of ike.events: after?, connection?, limit?, follow?. */
+export function ikeEventsParam(params: ControlParams, method: string): ParamParse<IkeEventsParams> {
+  const q: { after?: number; connection?: string; limit?: number } = {};
+  const { after, connection, limit, follow } = params;
+  if (after !== undefined) {
+    if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) return fail(`${method}: params.after must be an event id (a whole number >= 0) from an earlier reply`);
+    q.after = after;
+  }
+  if (connection !== undefined) {
+    if (typeof connection !== 'string' || connection.trim() === '') return fail(`${method}: params.connection must be the name of a connection`);
+    q.connection = connection;
+  }
+  if (limit !== undefined) {
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_IKE_EVENTS_LIMIT) {
+      return fail(`${method}: params.limit must be a whole number from 1 to ${MAX_IKE_EVENTS_LIMIT}`);
+    }
+    q.limit = limit;
+  }
+  if (follow !== undefined && typeof follow !== 'boolean') return fail(`${method}: params.follow must be true or false`);
+  return ok({ query: q, follow: follow === true });
 }

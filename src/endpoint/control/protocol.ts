@@ -1,6 +1,7 @@
 // The control protocol's wire format: newline-delimited JSON over a Unix stream socket
 // (docs/CONTROL.md). The server greets with a hello line; each request line gets exactly one
-// reply line with the same id; drops.follow then streams event lines under its id.
+// reply line with the same id; drops.follow and ike.events {follow: true} then stream event lines
+// under its id.
 import type { LogFields } from '../ports.js';
 
 export const CONTROL_PROTOCOL = 'ipsec-ts-control';
@@ -12,6 +13,7 @@ export const MAX_REQUEST_LINE = 1024 * 1024;
 export const CONTROL_METHODS = [
   'status', 'sa.list', 'sa.show', 'sa.add', 'sa.delete', 'sa.flush',
   'policy.list', 'policy.add', 'policy.delete', 'drops', 'drops.follow', 'stats', 'keys.export',
+  'ike.initiate', 'ike.terminate', 'ike.rekey', 'ike.list', 'ike.events',
 ] as const;
 
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
