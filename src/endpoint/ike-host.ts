@@ -17,6 +17,8 @@ const RECENT_EVENTS = 200;
 export class EndpointIkeHost implements IkeHost {
   /** The latest IKE events, oldest first (for `ipsec-ts status` and the control socket). */
   readonly recent: IkeEvent[] = [];
+  /** When each of `recent` happened (ms since the epoch), same order. */
+  readonly recentAt: number[] = [];
   private readonly listeners: ((event: IkeEvent) => void)[] = [];
 
   constructor(private readonly endpoint: IpsecEndpoint, private readonly sender: IkeSender, private readonly log: EndpointLog) {}
@@ -68,7 +70,11 @@ export class EndpointIkeHost implements IkeHost {
 
   event(event: IkeEvent): void {
     this.recent.push(event);
-    if (this.recent.length > RECENT_EVENTS) this.recent.shift();
+    this.recentAt.push(Date.now());
+    if (this.recent.length > RECENT_EVENTS) {
+      this.recent.shift();
+      this.recentAt.shift();
+    }
     logEvent(this.log, event);
     for (const l of this.listeners) l(event);
   }

@@ -19,6 +19,8 @@ export interface ControlIke {
   readonly host: {
     /** Events from before the handlers existed (oldest first). */
     readonly recent: readonly IkeEvent[];
+    /** When each of `recent` happened, same order (absent: times unknown). */
+    readonly recentAt?: readonly number[];
     onEvent(listener: (event: IkeEvent) => void): void;
     now(): number;
   };
@@ -139,7 +141,7 @@ class IkeEventLog {
   private nextId = 1;
 
   constructor(ike: ControlIke) {
-    for (const e of ike.host.recent) this.add(e, null);
+    ike.host.recent.forEach((e, i) => this.add(e, ike.host.recentAt?.[i] ?? null));
     ike.host.onEvent((e) => {
       const r = this.add(e, ike.host.now());
       for (const l of this.listeners) l(r);
