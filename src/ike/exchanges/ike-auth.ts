@@ -15,7 +15,7 @@ import type { ChildRequest } from './child-create.js';
 import type { ExchangeContext } from './context.js';
 import { ourAuthPayloads, verifyPeerAuth } from './authenticate.js';
 import { failureOfPeerNotify, ikeFailure } from './failures.js';
-import { findNotify, first, firstError, idPayload, notify } from './payloads.js';
+import { certReqPayload, findNotify, first, firstError, idPayload, notify } from './payloads.js';
 import { sendRequest, sendResponse } from './protect.js';
 
 /** Initiator: sends IKE_AUTH asking for `child` (null: IKE SA only, not allowed by RFC 7296: the first child is mandatory). */
@@ -28,6 +28,9 @@ export function sendIkeAuth(ctx: ExchangeContext, sa: IkeSa, child: ChildConfig)
   }
   const { request, payloads: childPayloads } = childRequest(ctx, sa, child, { pfs: false, rekeyOf: null });
   const payloads: Payload[] = [ours.id, ...ours.certs];
+  // RFC 7296 1.2: IDi, [CERT,] [CERTREQ,] ...: ask for the responder's certificate.
+  const certReq = connection.remoteAuth.method === 'pubkey' ? certReqPayload(ctx.trust) : null;
+  if (certReq !== null) payloads.push(certReq);
   if (connection.initialContact) payloads.push(notify(NOTIFY_STATUS.INITIAL_CONTACT));
   if (connection.remoteId !== null && connection.remoteId.idType !== 0) {
     payloads.push(idPayload('IDr', connection.remoteId.idType, connection.remoteId.data));

@@ -12,7 +12,7 @@ import type { UdpAddress } from '../ports.js';
 import { IkeSa } from '../sa/ike-sa.js';
 import type { ExchangeContext } from './context.js';
 import { NONCE_LENGTH, ZERO_SPI, applyNatDetection, peerHashesOf, freshIkeSpi, keyIkeSa, natNotifies, retransmitPolicyOf } from './ike-sa-init.js';
-import { findNotify, first, notify } from './payloads.js';
+import { certReqPayload, findNotify, first, notify } from './payloads.js';
 import { parseIp } from '../../wire/address.js';
 
 /** Why an IKE_SA_INIT request got no IKE SA (each answered or dropped as RFC 7296 says). */
@@ -120,6 +120,9 @@ export function respondIkeSaInit(ctx: ExchangeContext, input: InitResponderInput
     { kind: 'NONCE', critical: false, nonce: sa.nr },
     ...natNotifies(ctx, sa, force),
   ];
+  // RFC 7296 1.2: SAr1, KEr, Nr, [CERTREQ]: ask for the initiator's certificate in IKE_AUTH.
+  const certReq = candidates.some((c) => c.remoteAuth.method === 'pubkey') ? certReqPayload(ctx.trust) : null;
+  if (certReq !== null) response.push(certReq);
   if (candidates.some((c) => c.localAuth.method === 'pubkey' || c.remoteAuth.method === 'pubkey')) {
     response.push(notify(NOTIFY_STATUS.SIGNATURE_HASH_ALGORITHMS, signatureHashAlgorithmsNotify()));
   }

@@ -1,10 +1,23 @@
 // Small builders and finders for the payloads exchanges use, so the exchange modules read as
 // the RFC's message diagrams.
-import { PAYLOAD } from '../message/numbers.js';
-import type { IdPayload, IkeMessage, NotifyPayload, Payload } from '../message/types.js';
+import { createHash } from 'node:crypto';
+import type { TrustStore } from '../auth/certs.js';
+import { CERT_ENCODING, PAYLOAD } from '../message/numbers.js';
+import type { CertReqPayload, IdPayload, IkeMessage, NotifyPayload, Payload } from '../message/types.js';
 
 export function notify(notifyType: number, data: Buffer = Buffer.alloc(0), protocolId = 0, spi: Buffer = Buffer.alloc(0)): NotifyPayload {
   return { kind: 'NOTIFY', critical: false, protocolId, spi, notifyType, data };
+}
+
+/**
+ * RFC 7296 3.7: CERTREQ for X.509 certificates signed by our trust anchors, each named by the SHA-1
+ * hash of its SubjectPublicKeyInfo. Peers that send their certificate only when asked (strongSwan's
+ * default, send_cert = ifasked) leave it out of IKE_AUTH without one. Null without trust anchors.
+ */
+export function certReqPayload(trust: TrustStore | null): CertReqPayload | null {
+  if (trust === null) return null;
+  const hashes = trust.anchors.map((ca) => createHash('sha1').update(ca.publicKey.export({ type: 'spki', format: 'der' })).digest());
+  return { kind: 'CERTREQ', critical: false, encoding: CERT_ENCODING.X509_SIGNATURE, data: Buffer.concat(hashes) };
 }
 
 export function findNotify(payloads: readonly Payload[], notifyType: number): NotifyPayload | undefined {
