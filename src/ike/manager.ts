@@ -304,6 +304,20 @@ export class IkeManager {
     const sa = this.all().find((s) => s.state === 'established' && s.supersededBy === null && s.remote.address === from);
     if (sa === undefined) return false;
     const now = this.ctx.host.now();
+    const own = sa.children.find((c) => c.spiIn === spi && c.state === 'installed');
+    if (own !== undefined) {
+      // Our own inbound half is gone (removed here behind IKE's back: `ipsec-ts sa delete`, a
+      // flush) while the peer still sends on it: rekey the child, which gives both sides new SAs.
+      const key = `${sa.label}/${own.init.config.name}`;
+      const last = this.recoveryAt.get(key);
+      if (last !== undefined && now - last < INVALID_SPI_RECOVERY_INTERVAL_MS) return false;
+      this.recoveryAt.set(key, now);
+      this.ctx.host.event({ type: 'invalid-spi-recovery', ikeSa: sa.label, connection: own.init.connection, child: own.init.config.name, spiOut: own.spiOut, spiIn: own.spiIn });
+      this.runOrQueue(sa, () => {
+        if (own.state === 'installed') startChildRekey(this.ctx, sa, own.init.config, own);
+      });
+      return false;
+    }
     const last = this.invalidSpiSentAt.get(from);
     if (last !== undefined && now - last < this.options.settings.invalidSpiIntervalS * 1000) return false;
     this.invalidSpiSentAt.set(from, now);

@@ -63,8 +63,10 @@ describe('IKE SA lifecycle', () => {
     const pair = established();
     pair.probeEsp();
     const [childB] = pair.b.host.eventsOf('child-installed');
-    // B loses its inbound SA behind its IKE manager's back (a one-sided removal).
-    pair.b.host.installed.delete(`inbound:${childB!.spiIn}`);
+    // B loses the child entirely (its IKE record and both SAs), the way a crash of an SA
+    // table would; its IKE SA survives.
+    pair.b.manager.all()[0]!.children.splice(0);
+    pair.b.host.installed.clear();
     // A's ESP arrives on the lost SPI; the endpoint reports it to B's manager.
     expect(pair.b.manager.onUnknownEspSpi(childB!.spiIn, ADDRESS_A)).toBe(true);
     expect(pair.b.manager.onUnknownEspSpi(childB!.spiIn, ADDRESS_A)).toBe(false); // rate-limited
@@ -74,6 +76,7 @@ describe('IKE SA lifecycle', () => {
     expect(pair.outboundAlwaysMatched()).toEqual([]);
     expect(pair.badSpi).toEqual([]);
     // The broken pair is gone on both sides; one good pair remains.
+    expect(pair.b.host.eventsOf('invalid-spi-recovery')).toEqual([]);
     expect([...pair.a.host.installed.values()].filter((s) => s.direction === 'outbound')).toHaveLength(1);
     expect([...pair.b.host.installed.values()].filter((s) => s.direction === 'outbound')).toHaveLength(1);
   });
@@ -118,6 +121,26 @@ describe('a CHILD_SA the peer lost without telling us', () => {
     const [recovery] = pair.a.host.eventsOf('invalid-spi-recovery');
     expect(recovery).toMatchObject({ spiOut: lost.spiIn });
     expect(pair.a.host.eventsOf('child-installed')).toHaveLength(2);
+    expect(pair.outboundAlwaysMatched()).toEqual([]);
+    expect([...pair.a.host.installed.values()].filter((s) => s.direction === 'outbound')).toHaveLength(1);
+  });
+});
+
+describe('our own inbound half removed behind IKE\'s back', () => {
+  it('ESP on it from the peer makes us rekey the child, which gives both sides fresh SAs', () => {
+    const pair = new IkePair();
+    pair.a.manager.initiate('a-b');
+    pair.deliver();
+    const [childB] = pair.b.host.eventsOf('child-installed');
+    // An operator deletes B's inbound SA by hand; B's IKE side still lists the child.
+    pair.b.host.installed.delete(`inbound:${childB!.spiIn}`);
+    // A's ESP arrives on it: no INVALID_SPI (the SA is ours), B rekeys instead.
+    expect(pair.b.manager.onUnknownEspSpi(childB!.spiIn, ADDRESS_A)).toBe(false);
+    pair.deliver();
+    pair.advance(5000);
+    pair.deliver();
+    expect(pair.b.host.eventsOf('invalid-spi-recovery')).toHaveLength(1);
+    expect(pair.b.host.eventsOf('child-installed')).toHaveLength(2);
     expect(pair.outboundAlwaysMatched()).toEqual([]);
     expect([...pair.a.host.installed.values()].filter((s) => s.direction === 'outbound')).toHaveLength(1);
   });
