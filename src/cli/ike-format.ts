@@ -13,6 +13,7 @@
 //       out b0000001,    840 bytes,    10 packets
 //       local  10.1.0.0/24
 //       remote 10.2.0.0/24
+import { recoveryText } from '../ike/event-text.js';
 import type { IkeChildSummary, IkeEventRecord, IkeSaSummary } from '../endpoint/control/handlers.js';
 
 const IKE_STATE: Readonly<Record<string, string>> = { established: 'ESTABLISHED', deleting: 'DELETING' };
@@ -84,7 +85,7 @@ export function formatIkeEvent(r: IkeEventRecord): string {
     case 'child-failed': return `CHILD_SA ${r.child} of ${r.ikeSa} failed (${r.code} ${r.name}): ${r.reason}`;
     case 'child-removed': return `CHILD_SA ${r.child} of ${r.ikeSa} with SPIs ${spis(r.spiIn, r.spiOut)} removed (${r.reason})`;
     case 'message-dropped': return `IKE message from ${r.peer} dropped (${r.reason}): ${r.detail}`;
-    case 'invalid-spi-recovery': return `the peer of ${r.ikeSa} reported INVALID_SPI for our outbound SA ${bareSpi(r.spiOut)} of ${r.child}: re-creating the CHILD_SA`;
+    case 'invalid-spi-recovery': return `${r.child} of ${r.ikeSa}: ${recoveryText(r.trigger, bareSpi(r.spiIn), bareSpi(r.spiOut))}`;
     case 'simultaneous-rekey': return `simultaneous rekey of ${r.connection}/${r.child ?? 'IKE_SA'} on ${r.ikeSa} (RFC 7296 2.8.1): ${r.won ? 'our' : "the peer's"} new SA stays`;
     default: return `IKE event ${(r as { type: string }).type}`;
   }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { ManualSaConfig } from '../config/types.js';
 import type { ChildPolicy, ChildRemovalReason, ChildSaInstall, IkeDatagram, IkeEvent, IkeHost } from '../ike/ports.js';
 import { spiHex } from '../wire/bytes.js';
+import { recoveryText } from '../ike/event-text.js';
 import type { IpsecEndpoint } from './endpoint.js';
 import type { EndpointLog } from './ports.js';
 
@@ -116,8 +117,8 @@ function logEvent(log: EndpointLog, event: IkeEvent): void {
       log.info(`CHILD_SA ${event.child} with SPIs ${spiHex(event.spiIn)}_i ${spiHex(event.spiOut)}_o removed (${event.reason})`, { event: event.type, ikeSa: event.ikeSa, connection: event.connection });
       return;
     case 'invalid-spi-recovery':
-      log.warn(`the peer reported INVALID_SPI for our outbound SA ${spiHex(event.spiOut)} of ${event.connection}/${event.child}: it lost that SA; re-creating the CHILD_SA`,
-        { event: event.type, ikeSa: event.ikeSa, spiOut: spiHex(event.spiOut), spiIn: spiHex(event.spiIn) });
+      log.warn(`${event.connection}/${event.child}: ${recoveryText(event.trigger, spiHex(event.spiIn), spiHex(event.spiOut))}`,
+        { event: event.type, trigger: event.trigger, ikeSa: event.ikeSa, spiOut: spiHex(event.spiOut), spiIn: spiHex(event.spiIn) });
       return;
     case 'simultaneous-rekey':
       log.info(`simultaneous rekey of ${event.connection}/${event.child ?? 'IKE_SA'} (13821 ERROR_IPSEC_IKE_SIMULTANEOUS_REKEY): ${event.won ? 'our' : 'the peer\'s'} new SA stays (RFC 7296 2.8.1)`,

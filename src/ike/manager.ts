@@ -312,7 +312,7 @@ export class IkeManager {
       const last = this.recoveryAt.get(key);
       if (last !== undefined && now - last < INVALID_SPI_RECOVERY_INTERVAL_MS) return false;
       this.recoveryAt.set(key, now);
-      this.ctx.host.event({ type: 'invalid-spi-recovery', ikeSa: sa.label, connection: own.init.connection, child: own.init.config.name, spiOut: own.spiOut, spiIn: own.spiIn });
+      this.ctx.host.event({ type: 'invalid-spi-recovery', trigger: 'own-sa-lost', ikeSa: sa.label, connection: own.init.connection, child: own.init.config.name, spiOut: own.spiOut, spiIn: own.spiIn });
       this.runOrQueue(sa, () => {
         if (own.state === 'installed') startChildRekey(this.ctx, sa, own.init.config, own);
       });
@@ -344,7 +344,7 @@ export class IkeManager {
     const last = this.recoveryAt.get(key);
     if (last !== undefined && now - last < INVALID_SPI_RECOVERY_INTERVAL_MS) return;
     this.recoveryAt.set(key, now);
-    this.ctx.host.event({ type: 'invalid-spi-recovery', ikeSa: sa.label, connection: child.init.connection, child: child.init.config.name, spiOut: spi, spiIn: child.spiIn });
+    this.ctx.host.event({ type: 'invalid-spi-recovery', trigger: 'invalid-spi', ikeSa: sa.label, connection: child.init.connection, child: child.init.config.name, spiOut: spi, spiIn: child.spiIn });
     // A fresh child first (traffic moves to it as soon as it is installed), then DELETE the
     // broken one so the peer drops whatever half of it it still holds.
     this.runOrQueue(sa, () => startChildRekey(this.ctx, sa, child.init.config, null));

@@ -65,7 +65,12 @@ export type IkeEvent =
   | { readonly type: 'child-failed'; readonly ikeSa: string; readonly connection: string; readonly child: string; readonly code: number; readonly name: string; readonly reason: string }
   | { readonly type: 'child-removed'; readonly ikeSa: string; readonly connection: string; readonly child: string; readonly spiIn: number; readonly spiOut: number; readonly reason: ChildRemovalReason }
   | { readonly type: 'message-dropped'; readonly peer: string; readonly reason: string; readonly detail: string }
-  | { readonly type: 'invalid-spi-recovery'; readonly ikeSa: string; readonly connection: string; readonly child: string; readonly spiOut: number; readonly spiIn: number }
+  /**
+   * A CHILD_SA re-created because one side lost its SAs: the peer told us with INVALID_SPI
+   * (`invalid-spi`), our own inbound SA vanished while the peer still sends on it (`own-sa-lost`),
+   * or the peer answered our rekey with CHILD_SA_NOT_FOUND (`child-sa-not-found`).
+   */
+  | { readonly type: 'invalid-spi-recovery'; readonly trigger: 'invalid-spi' | 'own-sa-lost' | 'child-sa-not-found'; readonly ikeSa: string; readonly connection: string; readonly child: string; readonly spiOut: number; readonly spiIn: number }
   | { readonly type: 'simultaneous-rekey'; readonly ikeSa: string; readonly connection: string; readonly child: string | null; readonly won: boolean };
 
 export interface IkeHost {

@@ -58,8 +58,12 @@ describe('IKE event lines', () => {
     [{ ...at, type: 'child-removed', ikeSa: 'a-b[1]', connection: 'a-b', child: 'net', spiIn: '0xc0000001', spiOut: '0xb0000001', reason: 'rekeyed' },
       'CHILD_SA net of a-b[1] with SPIs c0000001_i b0000001_o removed (rekeyed)'],
     [{ ...at, type: 'message-dropped', peer: '198.51.100.9:500', reason: 'unknown-ike-spi', detail: 'no IKE SA with SPI 00' }, 'IKE message from 198.51.100.9:500 dropped (unknown-ike-spi): no IKE SA with SPI 00'],
-    [{ ...at, type: 'invalid-spi-recovery', ikeSa: 'a-b[1]', connection: 'a-b', child: 'net', spiOut: '0xb0000001', spiIn: '0xc0000001' },
-      'the peer of a-b[1] reported INVALID_SPI for our outbound SA b0000001 of net: re-creating the CHILD_SA'],
+    [{ ...at, type: 'invalid-spi-recovery', trigger: 'invalid-spi', ikeSa: 'a-b[1]', connection: 'a-b', child: 'net', spiOut: '0xb0000001', spiIn: '0xc0000001' },
+      'net of a-b[1]: the peer reported INVALID_SPI for our outbound SA b0000001 (it lost that SA): re-creating the CHILD_SA'],
+    [{ ...at, type: 'invalid-spi-recovery', trigger: 'own-sa-lost', ikeSa: 'a-b[1]', connection: 'a-b', child: 'net', spiOut: '0xb0000001', spiIn: '0xc0000001' },
+      'net of a-b[1]: our inbound SA c0000001 was removed here while the peer still sends on it: rekeying the CHILD_SA'],
+    [{ ...at, type: 'invalid-spi-recovery', trigger: 'child-sa-not-found', ikeSa: 'a-b[1]', connection: 'a-b', child: 'net', spiOut: '0xb0000001', spiIn: '0xc0000001' },
+      'net of a-b[1]: the peer answered our rekey with CHILD_SA_NOT_FOUND (it lost the SA without telling us): re-creating the CHILD_SA'],
     [{ ...at, type: 'simultaneous-rekey', ikeSa: 'a-b[1]', connection: 'a-b', child: 'net', won: false }, "simultaneous rekey of a-b/net on a-b[1] (RFC 7296 2.8.1): the peer's new SA stays"],
   ])('%#: %s', (record, text) => {
     expect(formatIkeEvent(record)).toBe(text);

@@ -11,7 +11,8 @@ import type { NetnsPair } from '../support/netns.js';
 import { INNER_A, INNER_B, OUTER_A, createNetnsPair, requireNetns } from '../support/netns.js';
 import { hasOracle } from '../support/oracle.js';
 import { cli, cliJson, cliMissingReason, sleep, startCapture, waitFor } from '../netns/support.js';
-import type { IkeEventRecord } from '../../src/endpoint/control/handlers.js';
+import type { IkeEventRecord, IkeSaSummary, RememberedSa } from '../../src/endpoint/control/handlers.js';
+import type { SwIkeSa } from './charon.js';
 import type { InteropCase } from './peer.js';
 import { CHILD, SW_CONN, TS_CONN, startCase } from './peer.js';
 import type { TestPki } from './pki.js';
@@ -245,6 +246,87 @@ describe.skipIf(!ok)('ipsec-ts and strongSwan negotiate IKEv2 in two network nam
     expect(drops.filter((d) => d.windowsCode === 13910)).toEqual([]);
     expect(p.transmitted - p.received).toBeGreaterThan(0);
     expect(await pair.a.ping(INNER_B, { count: 3 })).toBe(true);
+  });
+
+  describe.each([
+    { removal: 'sa delete', initiator: 'strongswan' },
+    { removal: 'sa flush', initiator: 'ipsec-ts' },
+  ] as const)('after `ipsec-ts $removal` ($initiator initiated)', ({ removal, initiator }) => {
+    it('an SA removed on the ipsec-ts side only heals by a rekey, and ipsec-ts drops explains the packets lost meanwhile', async () => {
+      current = await startCase(pair, { name: `self-heal-${removal.replace(' ', '-')}`, initiator });
+      const c = current;
+      const before = await c.established();
+      const lostSpi = before.ts.children[0]!.spiIn;
+      // strongSwan's side pings ipsec-ts's inner address: its ESP arrives on the SA we remove.
+      const ping = startPing(pair.b, INNER_A, 60, 0.05, `ping-self-heal-${removal.replace(' ', '-')}`);
+      await sleep(500);
+      const listed = await cliJson<{ installed: { name: string | null; spi: string; direction: string }[] }>(c.socket, ['sa', 'list']);
+      const inbound = listed.installed.find((s) => s.direction === 'inbound' && s.spi === lostSpi);
+      expect(inbound?.name, JSON.stringify(listed.installed)).toBeTruthy();
+      const cliStarted = Date.now();
+      // Behind IKE's back: the SAD loses the SA, the IKE SA still lists the child as installed.
+      const r = await cli(removal === 'sa delete'
+        ? ['sa', 'delete', inbound!.name!, '--socket', c.socket]
+        : ['sa', 'flush', '--yes', '--socket', c.socket]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      // The CLI's own start-up takes hundreds of ms here: the removal's time is the daemon's record of it.
+      const remembered = (await cliJson<{ remembered: RememberedSa[] }>(c.socket, ['sa', 'list'])).remembered.filter((x) => x.spi === lostSpi);
+      expect(remembered.length, 'the removed SA is remembered').toBeGreaterThan(0);
+      const removedAt = Math.min(...remembered.map((x) => x.at));
+      let now: { ts: IkeSaSummary; sw: SwIkeSa } | null = null;
+      await waitFor(async () => {
+        const agreed = await c.established(1000).catch(() => null);
+        // The IKE SA may still list the old child (rekeyed, deleting): look at the installed one.
+        if (agreed === null || agreed.ts.children.find((ch) => ch.state === 'installed')?.spiIn === lostSpi) return false;
+        now = agreed;
+        return true;
+      }, 10_000, 'both sides on a new CHILD_SA after the removal', () => keyLines(c));
+      const recovered = Date.now() - removedAt;
+      await sleep(1000);
+      const p = await ping.stop();
+      const healed = now!;
+      const drops = await dropsSince(c.socket, cliStarted, 13910);
+      const events = (await ikeEvents(c.socket)).filter((e) => e.at === null || e.at >= cliStarted);
+      console.log(`self-heal after ${removal}: both sides on new SPIs ${recovered} ms after the removal; ping from strongSwan's side ${p.received}/${p.transmitted}; ` +
+        `${drops.length} BAD_SPI drops: ${JSON.stringify([...new Set(drops.map((d) => `${d.spi} ${d.cause} ${d.reason}`))])}`);
+
+      // Both sides agree on the new pair (established() compared them) and neither kept the old one.
+      const child = healed.ts.children.find((ch) => ch.state === 'installed')!;
+      const swChild = healed.sw.children.find((ch) => ch.state === 'INSTALLED')!;
+      expect(child.spiIn).not.toBe(lostSpi);
+      expect(child.spiOut).not.toBe(before.ts.children[0]!.spiOut);
+      expect([child.spiIn, child.spiOut]).toEqual([hex8(swChild.spiOut), hex8(swChild.spiIn)]);
+      expect(healed.ts.spiI, 'the IKE_SA was kept: only the child was rekeyed').toBe(before.ts.spiI);
+
+      // The mechanism: ESP on the lost SPI makes ipsec-ts rekey that child (docs/IKE.md).
+      const recovery = events.findIndex((e) => e.type === 'invalid-spi-recovery' && e.spiIn === lostSpi);
+      expect(recovery, JSON.stringify(events)).toBeGreaterThanOrEqual(0);
+      const installed = events.slice(recovery).find((e) => e.type === 'child-installed');
+      expect(installed, JSON.stringify(events)).toMatchObject({ type: 'child-installed', rekeyOf: lostSpi, spiIn: child.spiIn, spiOut: child.spiOut });
+      expect(c.charon.log(), 'strongSwan saw a CHILD_SA rekey (REKEY_SA) from ipsec-ts').toMatch(/CREATE_CHILD_SA request \d+ \[[^\]]*N\(REKEY_SA\)/);
+
+      // What got lost meanwhile is explained: each BAD_SPI drop names the removed SA and why.
+      expect(drops.length, 'strongSwan kept sending on the removed SA until the rekey').toBeGreaterThan(0);
+      // `sa delete` records the removal as deleted-locally, `sa flush` as flushed (src/sad/history.ts).
+      const reason = removal === 'sa delete' ? 'deleted-locally' : 'flushed';
+      for (const d of drops) expect({ spi: d.spi, cause: d.cause, reason: d.reason, direction: d.direction }).toEqual({ spi: lostSpi, cause: 'deleted', reason, direction: 'inbound' });
+
+      // Stated bounds. ipsec-ts side (its event times): the first ESP on the lost SPI comes within
+      // one ping interval (50 ms), then one CREATE_CHILD_SA exchange in the namespace pair; 1 s
+      // leaves room for a loaded 2-core machine. Both sides agreeing is measured by polling
+      // swanctl and the control socket (each poll costs hundreds of ms): 5 s.
+      const installMs = installed!.at! - removedAt;
+      console.log(`self-heal after ${removal}: first BAD_SPI drop +${drops[0]!.at - removedAt} ms, invalid-spi-recovery +${events[recovery]!.at! - removedAt} ms, new child installed in ipsec-ts +${installMs} ms`);
+      expect(installMs).toBeLessThan(1000);
+      expect(recovered).toBeLessThan(5000);
+      // Lost pings: at most those sent before the new child was installed (one per 50 ms), plus
+      // two for strongSwan's switch to its new outbound SA and one in flight.
+      expect(p.transmitted - p.received, p.output).toBeLessThanOrEqual(Math.ceil(installMs / 50) + 3);
+      expect(p.received).toBeGreaterThan(0);
+      expect(await pair.b.ping(INNER_A, { count: 5 }), 'pings from strongSwan\'s side after the recovery').toBe(true);
+      expect(await pair.a.ping(INNER_B, { count: 3 }), 'pings from ipsec-ts\'s side after the recovery').toBe(true);
+      expect(await dropsSince(c.socket, Date.now() - 1000, 13910), 'no BAD_SPI drop once healed').toEqual([]);
+    });
   });
 
   it('tshark decrypts the captured IKE messages with the ikev2_decryption_table from `ipsec-ts keys export`', async () => {

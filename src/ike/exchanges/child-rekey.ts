@@ -60,7 +60,7 @@ export function startChildRekey(ctx: ExchangeContext, sa: IkeSa, config: ChildCo
         // without telling us). Drop our half and create the child afresh.
         old.transition('installed');
         removeChild(ctx, s, old, 'deleted-by-peer');
-        ctx.host.event({ type: 'invalid-spi-recovery', ikeSa: s.label, connection: s.connection!.name, child: config.name, spiOut: old.spiOut, spiIn: old.spiIn });
+        ctx.host.event({ type: 'invalid-spi-recovery', trigger: 'child-sa-not-found', ikeSa: s.label, connection: s.connection!.name, child: config.name, spiOut: old.spiOut, spiIn: old.spiIn });
         startChildRekey(ctx, s, config, null);
         return;
       }

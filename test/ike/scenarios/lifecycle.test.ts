@@ -71,7 +71,7 @@ describe('IKE SA lifecycle', () => {
     expect(pair.b.manager.onUnknownEspSpi(childB!.spiIn, ADDRESS_A)).toBe(true);
     expect(pair.b.manager.onUnknownEspSpi(childB!.spiIn, ADDRESS_A)).toBe(false); // rate-limited
     pair.deliver();
-    expect(pair.a.host.eventsOf('invalid-spi-recovery')).toHaveLength(1);
+    expect(pair.a.host.eventsOf('invalid-spi-recovery').map((e) => e.trigger)).toEqual(['invalid-spi']);
     expect(pair.a.host.eventsOf('child-installed')).toHaveLength(2);
     expect(pair.outboundAlwaysMatched()).toEqual([]);
     expect(pair.badSpi).toEqual([]);
@@ -119,7 +119,7 @@ describe('a CHILD_SA the peer lost without telling us', () => {
     pair.a.manager.rekey('a-b');
     pair.deliver();
     const [recovery] = pair.a.host.eventsOf('invalid-spi-recovery');
-    expect(recovery).toMatchObject({ spiOut: lost.spiIn });
+    expect(recovery).toMatchObject({ trigger: 'child-sa-not-found', spiOut: lost.spiIn });
     expect(pair.a.host.eventsOf('child-installed')).toHaveLength(2);
     expect(pair.outboundAlwaysMatched()).toEqual([]);
     expect([...pair.a.host.installed.values()].filter((s) => s.direction === 'outbound')).toHaveLength(1);
@@ -139,7 +139,7 @@ describe('our own inbound half removed behind IKE\'s back', () => {
     pair.deliver();
     pair.advance(5000);
     pair.deliver();
-    expect(pair.b.host.eventsOf('invalid-spi-recovery')).toHaveLength(1);
+    expect(pair.b.host.eventsOf('invalid-spi-recovery').map((e) => e.trigger)).toEqual(['own-sa-lost']);
     expect(pair.b.host.eventsOf('child-installed')).toHaveLength(2);
     expect(pair.outboundAlwaysMatched()).toEqual([]);
     expect([...pair.a.host.installed.values()].filter((s) => s.direction === 'outbound')).toHaveLength(1);
