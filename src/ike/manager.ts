@@ -120,6 +120,20 @@ export class IkeManager {
     return sas.length;
   }
 
+  /** Deletes the connection's CHILD_SAs named `childName` (DELETE to the peer), keeping the IKE SA. Returns how many. */
+  terminateChild(connectionName: string, childName: string): number {
+    let n = 0;
+    for (const sa of this.all().filter((s) => s.connection?.name === connectionName && s.state === 'established')) {
+      for (const child of sa.liveChildren().filter((c) => c.init.config.name === childName && c.state === 'installed')) {
+        this.runOrQueue(sa, () => {
+          if (child.state === 'installed') deleteChild(this.ctx, sa, child, 'deleted-locally');
+        });
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** `ipsec-ts rekey <name>`: rekey every installed child of the connection now. Returns how many. */
   rekey(connectionName: string): number {
     let n = 0;

@@ -146,6 +146,12 @@ export function respondCreateChild(ctx: ExchangeContext, sa: IkeSa, message: Ike
       reply([notify(NOTIFY_ERROR.CHILD_SA_NOT_FOUND, Buffer.alloc(0), PROTOCOL.ESP, rekey.spi)]);
       return;
     }
+    if (old.state === 'deleting' || old.state === 'rekeyed') {
+      // RFC 7296 2.25.1: a rekey of an SA we are deleting (or already replaced) is refused for now;
+      // our DELETE (or the rekey that replaced it) settles it.
+      reply([notify(NOTIFY_ERROR.TEMPORARY_FAILURE)]);
+      return;
+    }
   }
   const kePeer = first(payloads, 'KE');
   let ourKe: KeyExchange | null = null;
