@@ -2,8 +2,9 @@
 // same path manual SAs take), IKE messages go out through the endpoint's sockets, SPIs come from
 // the SAD's allocator (so a packet on a reserved but not yet installed SPI is explained as such),
 // and IKE events become log lines and the recent-events list `ipsec-ts status` shows.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import type { ManualSaConfig } from '../config/types.js';
+import type { TrafficSelector } from '../spd/selector.js';
 import type { ChildPolicy, ChildRemovalReason, ChildSaInstall, IkeDatagram, IkeEvent, IkeHost } from '../ike/ports.js';
 import { spiHex } from '../wire/bytes.js';
 import { recoveryText } from '../ike/event-text.js';
@@ -14,6 +15,7 @@ import type { EndpointLog } from './ports.js';
 export type IkeSender = (datagram: IkeDatagram) => void;
 
 const RECENT_EVENTS = 200;
+const RANDOM_POOL_BYTES = 4096;
 
 export class EndpointIkeHost implements IkeHost {
   /** The latest IKE events, oldest first (for `ipsec-ts status` and the control socket). */
@@ -21,6 +23,8 @@ export class EndpointIkeHost implements IkeHost {
   /** When each of `recent` happened (ms since the epoch), same order. */
   readonly recentAt: number[] = [];
   private readonly listeners: ((event: IkeEvent) => void)[] = [];
+  private readonly pool = randomFillSync(Buffer.alloc(RANDOM_POOL_BYTES));
+  private poolOffset = 0;
 
   constructor(private readonly endpoint: IpsecEndpoint, private readonly sender: IkeSender, private readonly log: EndpointLog) {}
 
@@ -29,7 +33,17 @@ export class EndpointIkeHost implements IkeHost {
   }
 
   randomBytes(length: number): Buffer {
-    return randomBytes(length);
+    // One randomFillSync per 4 KiB instead of one randomBytes call per nonce, SPI and NAT-D
+    // value: a handshake takes about ten of them. Each value is copied out and its bytes never
+    // handed out twice.
+    if (length > RANDOM_POOL_BYTES) return randomBytes(length);
+    if (this.poolOffset + length > RANDOM_POOL_BYTES) {
+      randomFillSync(this.pool);
+      this.poolOffset = 0;
+    }
+    const out = Buffer.from(this.pool.subarray(this.poolOffset, this.poolOffset + length));
+    this.poolOffset += length;
+    return out;
   }
 
   send(datagram: IkeDatagram): void {
@@ -53,7 +67,13 @@ export class EndpointIkeHost implements IkeHost {
 
   installPolicy(policy: ChildPolicy): void {
     const id = policyId(policy.reqid);
-    if (this.endpoint.spd.list().some((p) => p.id === id)) this.endpoint.removePolicy(id);
+    const existing = this.endpoint.spd.list().find((p) => p.id === id);
+    if (existing !== undefined) {
+      // A rekey or another IKE SA of the same child: keep the policy when nothing changed.
+      if (existing.template?.peer === policy.peerAddress && sameSelectors(existing.selectors.local, policy.localTs)
+        && sameSelectors(existing.selectors.remote, policy.remoteTs) && existing.template?.mode === policy.mode) return;
+      this.endpoint.removePolicy(id);
+    }
     this.endpoint.addPolicy({
       id, action: 'protect',
       selectors: { local: [...policy.localTs], remote: [...policy.remoteTs] },
@@ -79,6 +99,13 @@ export class EndpointIkeHost implements IkeHost {
     logEvent(this.log, event);
     for (const l of this.listeners) l(event);
   }
+}
+
+function sameSelectors(a: readonly TrafficSelector[], b: readonly TrafficSelector[]): boolean {
+  return a.length === b.length && a.every((x, i) => {
+    const y = b[i]!;
+    return x.protocol === y.protocol && x.startPort === y.startPort && x.endPort === y.endPort && x.startAddress === y.startAddress && x.endAddress === y.endAddress;
+  });
 }
 
 /** The SPD id of a child's policy: one per reqid. */

@@ -75,7 +75,7 @@ export class IkeManager {
       natPort: options.natPort,
       nextIkeSaId: () => ++self.ikeIds,
       nextChildSaId: () => ++self.childIds,
-      reqidOf: (connection, child) => self.reqidOf(connection, child),
+      reqidOf: (connection, child, peer) => self.reqidOf(connection, child, peer),
       register: (sa) => self.register(sa),
       close: (sa, reason, childReason) => self.close(sa, reason, childReason),
       fail: (sa, failure) => self.fail(sa, failure),
@@ -520,8 +520,8 @@ export class IkeManager {
     return this.all().find((s) => s.connection?.name === connection.name && s.state === 'established' && s.supersededBy === null) ?? null;
   }
 
-  private reqidOf(connection: string, child: string): number {
-    const key = `${connection}/${child}`;
+  private reqidOf(connection: string, child: string, peer: string): number {
+    const key = `${connection}/${child}/${peer}`;
     let reqid = this.reqids.get(key);
     if (reqid === undefined) {
       reqid = FIRST_REQID + this.reqids.size;

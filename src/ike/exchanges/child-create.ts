@@ -198,7 +198,7 @@ function installChild(ctx: ExchangeContext, sa: IkeSa, input: InstallInput): Chi
   const config = input.config;
   const jitter = config.randTimeS > 0 ? Math.floor(Math.random() * config.randTimeS * 1000) : 0;
   const connection = sa.connection!;
-  const reqid = ctx.reqidOf(connection.name, config.name);
+  const reqid = ctx.reqidOf(connection.name, config.name, sa.remote.address);
   const child = new ChildSa({
     uniqueId: ctx.nextChildSaId(), connection: connection.name, config, reqid, spiIn: input.spiIn, spiOut: input.spiOut,
     mode: input.mode, proposal: input.proposalText, esn: input.negotiated.esn, localTs: input.localTs, remoteTs: input.remoteTs,

@@ -22,8 +22,11 @@ export interface ExchangeContext {
   /** strongSwan-style unique ids: IKE SAs and CHILD_SAs count separately. */
   nextIkeSaId(): number;
   nextChildSaId(): number;
-  /** Stable per (connection, child): the policy and all SAs of that child share it. */
-  reqidOf(connection: string, child: string): number;
+  /**
+   * Stable per (connection, child, peer address): the policy and all SAs of that child with that
+   * peer share it, across rekeys; two peers of one `%any` connection never share a policy.
+   */
+  reqidOf(connection: string, child: string, peer: string): number;
   /** Indexes the SA by our SPI (call again once the responder's SPI is known). */
   register(sa: IkeSa): void;
   /** Closes the IKE SA and every child under it; never sends anything. */
