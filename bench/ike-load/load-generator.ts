@@ -8,6 +8,8 @@
 //
 //   start ─► IKE_SA_INIT ─► IKE_AUTH ─► child-installed: completed (latency) ─► DELETE ─► closed
 //        └► ike-failed / child-failed / timeout: a failure by reason
+import { createKeyExchange } from '../../src/ike/crypto/dh.js';
+import type { KeyExchange } from '../../src/ike/crypto/dh.js';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import type { ConnectionConfig, IkeSettings } from '../../src/ike/connection.js';
@@ -17,6 +19,9 @@ import type { ConnectionPlan } from './connection.js';
 import { CHILD_NAME, CONNECTION_NAME, loadConnection, loadSettings } from './connection.js';
 import type { WorkerReport } from './report.js';
 import type { IkeSockets } from './udp-sockets.js';
+
+/** Handshakes per client DH key pair (RFC 7296 2.12 reuse; the responder's side is always fresh). */
+const KE_REUSE = 256;
 
 export interface WorkerPlan extends ConnectionPlan {
   /** Handshakes in flight at most (this worker's share). */
@@ -148,6 +153,20 @@ export class LoadGenerator {
     }
   }
 
+  private readonly keyExchanges = new Map<number, { ke: KeyExchange; uses: number }>();
+
+  private sharedKeyExchange(group: number): KeyExchange | null {
+    let entry = this.keyExchanges.get(group);
+    if (entry === undefined || entry.uses >= KE_REUSE) {
+      const ke = createKeyExchange(group);
+      if (ke === null) return null;
+      entry = { ke, uses: 0 };
+      this.keyExchanges.set(group, entry);
+    }
+    entry.uses++;
+    return entry.ke;
+  }
+
   /** False when the handshake could not even start (then retrying now would fail the same way). */
   private startOne(now: number): boolean {
     let spiKey = '';
@@ -166,7 +185,10 @@ export class LoadGenerator {
         if (handshake !== null) this.onEvent(spiKey, handshake, e);
       },
     };
-    const manager = new IkeManager({ host, settings: this.settings, connections: [this.connection], trust: null, natPort: this.sockets.natPort, localAddress: this.sockets.address });
+    // RFC 7296 2.12: a DH value may be reused for a while; the client does (rotating it every
+    // KE_REUSE handshakes) so that its own cost per handshake stays below the responder's.
+    const manager = new IkeManager({ host, settings: this.settings, connections: [this.connection], trust: null, natPort: this.sockets.natPort,
+      localAddress: this.sockets.address, keyExchangeFor: (group) => this.sharedKeyExchange(group) });
     this.started++;
     const r = manager.initiate(CONNECTION_NAME, CHILD_NAME);
     const sa = manager.all()[0];

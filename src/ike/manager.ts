@@ -9,6 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ConnectionConfig, IkeSettings } from './connection.js';
 import type { TrustStore } from './auth/certs.js';
+import { createKeyExchange } from './crypto/dh.js';
+import type { KeyExchange } from './crypto/dh.js';
 import { decodeMessage, decodePayloadChain } from './message/message.js';
 import { EXCHANGE, NOTIFY_ERROR, PROTOCOL } from './message/numbers.js';
 import type { IkeMessage, Payload, SkPayload } from './message/types.js';
@@ -47,6 +49,11 @@ export interface IkeManagerOptions {
   readonly natPort: number;
   /** Our address when a connection names none (the listen address). */
   readonly localAddress: string;
+  /**
+   * The DH key pair for each IKE SA we initiate. Default: a fresh one every time. RFC 7296 2.12
+   * allows reusing one for a while; only load and test tools do (the daemon never sets this).
+   */
+  readonly keyExchangeFor?: (group: number) => KeyExchange | null;
 }
 
 export type InitiateResult = { readonly ok: true; readonly ikeSa: string } | { readonly ok: false; readonly failure: IkeFailure };
@@ -67,20 +74,20 @@ export class IkeManager {
   constructor(private readonly options: IkeManagerOptions) {
     this.connections = options.connections;
     this.cookieSecrets = [{ version: 1, secret: randomBytes(32) }];
-    const self = this;
     this.ctx = {
       host: options.host,
       settings: options.settings,
       trust: options.trust,
       natPort: options.natPort,
-      nextIkeSaId: () => ++self.ikeIds,
-      nextChildSaId: () => ++self.childIds,
-      reqidOf: (connection, child, peer) => self.reqidOf(connection, child, peer),
-      register: (sa) => self.register(sa),
-      close: (sa, reason, childReason) => self.close(sa, reason, childReason),
-      fail: (sa, failure) => self.fail(sa, failure),
-      connectionsFor: (local, remote) => self.connectionsFor(local, remote),
-      initialContact: (sa) => self.initialContact(sa),
+      nextIkeSaId: () => ++this.ikeIds,
+      nextChildSaId: () => ++this.childIds,
+      reqidOf: (connection, child, peer) => this.reqidOf(connection, child, peer),
+      register: (sa) => this.register(sa),
+      close: (sa, reason, childReason) => this.close(sa, reason, childReason),
+      fail: (sa, failure) => this.fail(sa, failure),
+      connectionsFor: (local, remote) => this.connectionsFor(local, remote),
+      initialContact: (sa) => this.initialContact(sa),
+      newKeyExchange: options.keyExchangeFor ?? createKeyExchange,
     };
   }
 

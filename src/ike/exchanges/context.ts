@@ -4,6 +4,7 @@ import type { ConnectionConfig, IkeSettings } from '../connection.js';
 import type { ChildRemovalReason, IkeHost, UdpAddress } from '../ports.js';
 import type { IkeSa } from '../sa/ike-sa.js';
 import type { TrustStore } from '../auth/certs.js';
+import type { KeyExchange } from '../crypto/dh.js';
 
 export interface IkeFailure {
   /** winerror code and name (src/verdict catalog), e.g. 13801 ERROR_IPSEC_IKE_AUTH_FAIL. */
@@ -37,6 +38,8 @@ export interface ExchangeContext {
   connectionsFor(local: UdpAddress, remote: UdpAddress): readonly ConnectionConfig[];
   /** RFC 7296 2.4: the peer says it has no other IKE SA with us: drop every older one with the same identities. */
   initialContact(sa: IkeSa): void;
+  /** The DH key pair for a new IKE SA we initiate (normally fresh; see IkeManagerOptions). */
+  newKeyExchange(group: number): KeyExchange | null;
   /** Our IKE port for NAT-T (where ESP goes too). */
   readonly natPort: number;
 }

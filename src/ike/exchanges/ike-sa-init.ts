@@ -48,7 +48,7 @@ export function freshIkeSpi(ctx: ExchangeContext): Buffer {
 export function initiateIkeSa(ctx: ExchangeContext, connection: ConnectionConfig, local: UdpAddress, remote: UdpAddress,
   onReady: (sa: IkeSa) => void): IkeSa | IkeFailure {
   const group = dhGroupsOf(connection.ikeProposals)[0];
-  const ke = group === undefined ? null : createKeyExchange(group);
+  const ke = group === undefined ? null : ctx.newKeyExchange(group);
   if (ke === null) {
     return ikeFailure('INVALID_GROUP', `connection ${connection.name}: no usable DH group in its IKE proposals`, 'Add a DH group (x25519, ecp256, modp2048...) to `proposals`.');
   }
