@@ -12,6 +12,7 @@ import type { KeyExchange } from '../crypto/dh.js';
 import type { IkeSaKeys } from '../crypto/keys.js';
 import type { SkOpener, SkSealer } from '../crypto/sk.js';
 import type { EncrSpec, IntegSpec, PrfSpec } from '../crypto/transforms.js';
+import type { IkeMessage, Payload } from '../message/types.js';
 import type { UdpAddress } from '../ports.js';
 import type { ChildSa } from './child-sa.js';
 import { MessageWindow } from './message-window.js';
@@ -45,7 +46,7 @@ export interface IkeSaCrypto {
 /** What a pending request does with its response (or with a timeout). */
 export interface ResponseHandler {
   readonly exchange: string;
-  onResponse(sa: IkeSa, response: import('../message/types.js').IkeMessage, inner: readonly import('../message/types.js').Payload[]): void;
+  onResponse(sa: IkeSa, response: IkeMessage, inner: readonly Payload[]): void;
 }
 
 export class IkeSa {
