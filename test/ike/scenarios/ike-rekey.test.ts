@@ -3,19 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { IkePair, connection } from '../support/ike-pair.js';
 
-function established(pair = new IkePair()): IkePair {
-  pair.probeEsp();
-  pair.a.manager.initiate('a-b');
-  pair.a.host.flushProbes();
-  pair.deliver();
-  expect(pair.a.host.eventsOf('child-installed')).toHaveLength(1);
-  return pair;
-}
 
 describe('IKE SA rekey', () => {
   for (const starter of ['a', 'b'] as const) {
     it(`started by ${starter}: a new IKE SA takes over the children, the old one is deleted, child SAs stay untouched`, () => {
-      const pair = established();
+      const pair = new IkePair().establish({ probes: true });
       const side = starter === 'a' ? pair.a : pair.b;
       expect(side.manager.rekeyIke('a-b')).toBe(1);
       pair.deliver();
@@ -39,7 +31,7 @@ describe('IKE SA rekey', () => {
   }
 
   it('on its rekey_time, without an operator', () => {
-    const pair = established(new IkePair([connection('a', { ikeRekeyTimeS: 600, ikeLifeTimeS: 700 })], [connection('b')]));
+    const pair = new IkePair([connection('a', { ikeRekeyTimeS: 600, ikeLifeTimeS: 700 })], [connection('b')]).establish({ probes: true });
     pair.advance(600_000);
     pair.deliver();
     expect(pair.a.host.eventsOf('ike-rekeyed')).toHaveLength(1);
@@ -51,7 +43,7 @@ describe('IKE SA rekey', () => {
   });
 
   it('both sides at once: one gets TEMPORARY_FAILURE, retries later, and a single IKE SA remains', () => {
-    const pair = established();
+    const pair = new IkePair().establish({ probes: true });
     pair.a.manager.rekeyIke('a-b');
     pair.b.manager.rekeyIke('a-b');
     const reqA = pair.take(pair.a);

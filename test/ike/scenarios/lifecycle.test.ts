@@ -3,16 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { ADDRESS_A, IkePair, SETTINGS, connection } from '../support/ike-pair.js';
 
-function established(pair = new IkePair()): IkePair {
-  pair.a.manager.initiate('a-b');
-  pair.deliver();
-  expect(pair.a.host.eventsOf('child-installed')).toHaveLength(1);
-  return pair;
-}
 
 describe('IKE SA lifecycle', () => {
   it('terminate: DELETE of the IKE SA removes every SA and policy on both sides', () => {
-    const pair = established();
+    const pair = new IkePair().establish();
     expect(pair.a.manager.terminate('a-b')).toBe(1);
     pair.deliver();
     for (const side of [pair.a, pair.b]) {
@@ -25,7 +19,7 @@ describe('IKE SA lifecycle', () => {
   });
 
   it('liveness: a silent peer is declared dead after the retransmissions, with 13805 and peer-dead tombstones', () => {
-    const pair = established(new IkePair([connection('a', { dpdDelayS: 30 })], [connection('b')]));
+    const pair = new IkePair([connection('a', { dpdDelayS: 30 })], [connection('b')]).establish();
     pair.advance(30_000);
     expect(pair.take(pair.a)).toHaveLength(1); // the liveness check, lost
     for (let i = 0; i < 10; i++) {
@@ -38,7 +32,7 @@ describe('IKE SA lifecycle', () => {
   });
 
   it('liveness: an answering peer keeps the IKE SA up', () => {
-    const pair = established(new IkePair([connection('a', { dpdDelayS: 30 })], [connection('b')]));
+    const pair = new IkePair([connection('a', { dpdDelayS: 30 })], [connection('b')]).establish();
     for (let i = 0; i < 5; i++) {
       pair.advance(30_000);
       pair.deliver();
@@ -48,7 +42,7 @@ describe('IKE SA lifecycle', () => {
   });
 
   it('INITIAL_CONTACT: a restarted initiator replaces its old IKE SA on the responder', () => {
-    const pair = established();
+    const pair = new IkePair().establish();
     // A "restarts": a fresh manager on the same host addresses, with none of the old state.
     const again = new IkePair([connection('a')], [connection('b')]);
     Object.assign(again, { b: pair.b });
@@ -60,7 +54,7 @@ describe('IKE SA lifecycle', () => {
   });
 
   it('INVALID_SPI: the side that lost an SA tells the peer inside the IKE SA, and the peer re-creates the child', () => {
-    const pair = established();
+    const pair = new IkePair().establish();
     pair.probeEsp();
     const [childB] = pair.b.host.eventsOf('child-installed');
     // B loses the child entirely (its IKE record and both SAs), the way a crash of an SA
@@ -82,7 +76,7 @@ describe('IKE SA lifecycle', () => {
   });
 
   it('INVALID_SPI for an SPI that is not ours is logged and ignored', () => {
-    const pair = established();
+    const pair = new IkePair().establish();
     const [childA] = pair.a.host.eventsOf('child-installed');
     pair.b.manager.onUnknownEspSpi(0xdeadbeef, ADDRESS_A);
     pair.deliver();
@@ -92,7 +86,7 @@ describe('IKE SA lifecycle', () => {
 
   it('cookies: above the threshold the responder answers with a COOKIE and the initiator retries with it', () => {
     const pair = new IkePair([connection('a')], [connection('b')], { ...SETTINGS, cookieThreshold: 0 });
-    established(pair);
+    pair.establish();
     expect(pair.b.host.eventsOf('ike-established')).toHaveLength(1);
     // The first request got a cookie demand: 3 IKE_SA_INIT-related messages from A, not 2.
     expect(pair.log.filter((m) => m.from === 'a' && m.bytes[18] === 34)).toHaveLength(2);

@@ -8,18 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { IkePair, connection } from '../support/ike-pair.js';
 
-function established(pair = new IkePair()): IkePair {
-  pair.probeEsp();
-  pair.a.manager.initiate('a-b');
-  pair.a.host.flushProbes();
-  pair.deliver();
-  expect(pair.a.host.eventsOf('child-installed')).toHaveLength(1);
-  return pair;
-}
 
 describe('rekey versus delete', () => {
   it('A rekeys while B deletes the same child: B refuses the rekey, both end without the child and without strays', () => {
-    const pair = established();
+    const pair = new IkePair().establish({ probes: true });
     pair.a.manager.rekey('a-b');
     expect(pair.b.manager.terminateChild('a-b', 'net')).toBe(1);
     const rekey = pair.take(pair.a);
@@ -38,7 +30,7 @@ describe('rekey versus delete', () => {
   });
 
   it('the same race delivered the other way round (the rekey reaches B before the DELETE reaches A) ends the same way', () => {
-    const pair = established();
+    const pair = new IkePair().establish({ probes: true });
     pair.a.manager.rekey('a-b');
     pair.b.manager.terminateChild('a-b', 'net');
     const rekey = pair.take(pair.a);
@@ -56,10 +48,10 @@ describe('rekey versus delete', () => {
 
 describe('transport mode', () => {
   it('negotiates USE_TRANSPORT_MODE when both sides ask for it, and tunnel when only one does', () => {
-    const both = established(new IkePair([connection('a', {}, { mode: 'transport' })], [connection('b', {}, { mode: 'transport' })]));
+    const both = new IkePair([connection('a', {}, { mode: 'transport' })], [connection('b', {}, { mode: 'transport' })]).establish({ probes: true });
     expect([...both.a.host.installed.values()].every((s) => s.mode === 'transport')).toBe(true);
     expect([...both.b.host.installed.values()].every((s) => s.mode === 'transport')).toBe(true);
-    const one = established(new IkePair([connection('a', {}, { mode: 'transport' })], [connection('b')]));
+    const one = new IkePair([connection('a', {}, { mode: 'transport' })], [connection('b')]).establish({ probes: true });
     expect([...one.a.host.installed.values()].every((s) => s.mode === 'tunnel')).toBe(true);
     expect([...one.b.host.installed.values()].every((s) => s.mode === 'tunnel')).toBe(true);
   });

@@ -8,12 +8,7 @@ import type { Side } from '../support/ike-pair.js';
 function established(pfs = false): IkePair {
   const esp = pfs ? proposals('esp', 'aes128gcm16-x25519') : proposals('esp', 'aes128gcm16');
   const pair = new IkePair([connection('a', {}, { espProposals: esp })], [connection('b', {}, { espProposals: esp })]);
-  pair.probeEsp();
-  pair.a.manager.initiate('a-b');
-  pair.a.host.flushProbes();
-  pair.deliver();
-  expect(pair.a.host.eventsOf('child-installed')).toHaveLength(1);
-  return pair;
+  return pair.establish({ probes: true });
 }
 
 /** BAD_SPI as the receiver would see it, plus any unmatched outbound SA at a quiet moment. */

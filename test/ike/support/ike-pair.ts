@@ -227,6 +227,20 @@ export class IkePair {
     throw new Error('the IKE exchange did not settle');
   }
 
+  /**
+   * A initiates connection a-b and both sides settle with one CHILD_SA. With probes, ESP probes
+   * (see probeEsp) run from the first install on.
+   */
+  establish(options: { readonly probes?: boolean } = {}): this {
+    if (options.probes === true) this.probeEsp();
+    this.a.manager.initiate('a-b');
+    this.a.host.flushProbes();
+    this.deliver();
+    const children = this.a.host.eventsOf('child-installed').length;
+    if (children !== 1) throw new Error(`the pair did not establish exactly one CHILD_SA (got ${children})`);
+    return this;
+  }
+
   /** Moves time on and runs both managers' timers. */
   advance(ms: number): void {
     this.clock.now += ms;
