@@ -9,7 +9,7 @@ import type { BenchSide } from './daemon-config.js';
 import { controlSocketOf, daemonConfigYaml, freshTunnelKeys, stateDirOf } from './daemon-config.js';
 import { repoRoot } from './repo-root.js';
 import type { Tunnel, TunnelKind } from './tunnel.js';
-import { residentKibOf } from './tunnel.js';
+import { cpuSecondsOf, residentKibOf, sumOver } from './tunnel.js';
 
 const READY_TIMEOUT_MS = 20_000;
 
@@ -88,6 +88,7 @@ export const ipsecTsTunnel: TunnelKind = {
         const kib = pids.map(residentKibOf);
         return kib.includes(null) ? null : kib.reduce<number>((sum, k) => sum + (k ?? 0), 0);
       },
+      cpuSeconds: () => sumOver(pids, cpuSecondsOf),
       down: () => pair.teardown({ keepDir: options.keepLogs }),
     } satisfies Tunnel;
   },

@@ -82,7 +82,8 @@ function describeResult(m: Measurement, rssKib: number | null): string {
   const r = m.result;
   const memory = rssKib === null ? '' : `, IPsec processes ${(rssKib / 1024).toFixed(0)} MiB resident`;
   if (!r.ok) return `failed: ${r.detail}`;
-  const rate = `${(r.receivedBps / 1e6).toFixed(1)} Mbit/s received`;
+  const cpu = m.cpuSeconds === undefined || m.cpuSeconds === null ? '' : `, IPsec CPU ${m.cpuSeconds.toFixed(2)} s`;
+  const rate = `${(r.receivedBps / 1e6).toFixed(1)} Mbit/s received${cpu}`;
   return r.protocol === 'udp' ? `${rate}, ${r.lostPercent.toFixed(2)}% lost${memory}` : `${rate}, ${r.retransmits} retransmits${memory}`;
 }
 
@@ -106,8 +107,11 @@ async function measureRound(kind: TunnelKind, round: number, tests: readonly Thr
   try {
     for (const [i, test] of tests.entries()) {
       const name = `r${round}-${kind.implementation}-${testLabel(test).replace(' ', '-')}`;
+      const cpuBefore = tunnel.cpuSeconds();
       const result = await runIperf3(tunnel.ends, test, tunnel.logDir, name);
-      const m: Measurement = { implementation: kind.implementation, round, test, result };
+      const cpuAfter = tunnel.cpuSeconds();
+      const cpuSeconds = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+      const m: Measurement = { implementation: kind.implementation, round, test, result, cpuSeconds };
       out.push(m);
       progress(`round ${round} ${kind.implementation} ${testLabel(test)}: ${describeResult(m, tunnel.residentKib())}`);
       const overloaded = !result.ok || (result.protocol === 'udp' && result.lostPercent >= CLEAN_LOSS_PERCENT);
@@ -165,7 +169,8 @@ async function main(): Promise<number> {
   }
   const kinds = await usableKinds(options);
   if (kinds.length === 0) return 0;
-  const runDir = mkdtempSync(join(tmpdir(), 'ipsec-ts-bench-'));
+  // Not /tmp/ipsec-ts-*: a test hook deletes those, even while a bench runs.
+  const runDir = mkdtempSync(join(tmpdir(), 'its-bench-'));
   installSignalHandlers(runDir, options.keep);
   const tests = testsOf(options);
   const measurements: Measurement[] = [];

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { cleanupStaleNamespaces, deleteNamespace, run } from '../../test/support/netns.js';
 import { repoRoot } from './repo-root.js';
 import type { Tunnel, TunnelKind } from './tunnel.js';
-import { residentKibOf } from './tunnel.js';
+import { cpuSecondsOf, residentKibOf, sumOver } from './tunnel.js';
 
 const CHARON = '/usr/lib/ipsec/charon';
 /** Names made here: isw<pid>a / isw<pid>b (the veth ends add "-v": at most 15 bytes). */
@@ -80,6 +80,7 @@ export const strongswanTunnel: TunnelKind = {
         const kib = [names.a, names.b].map((ns) => { const pid = charonPid(state, ns); return pid === null ? null : residentKibOf(pid); });
         return kib.includes(null) ? null : (kib[0] ?? 0) + (kib[1] ?? 0);
       },
+      cpuSeconds: () => sumOver([names.a, names.b].map((ns) => charonPid(state, ns)), cpuSecondsOf),
       down,
     };
     return tunnel;

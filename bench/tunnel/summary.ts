@@ -14,6 +14,8 @@ export interface Measurement {
   readonly round: number;
   readonly test: ThroughputTest;
   readonly result: Iperf3Result;
+  /** CPU seconds (user + system) both IPsec processes used during the test, when known. */
+  readonly cpuSeconds?: number | null;
 }
 
 /** The headline figures of one implementation in one round; null when not measured. */
@@ -58,6 +60,8 @@ export interface Cell {
   readonly runs: number;
   /** Distinct failure messages. */
   readonly failures: readonly string[];
+  /** Median CPU seconds of both IPsec processes per Gbit received (lower is cheaper), when known. */
+  readonly cpuPerGbit: number | null;
 }
 
 export interface TestRow {
@@ -89,6 +93,10 @@ function cellOf(measurements: readonly Measurement[]): Cell {
     okRuns: ok.length,
     runs: measurements.length,
     failures,
+    cpuPerGbit: median(measurements.flatMap((m) => {
+      if (!m.result.ok || m.cpuSeconds === undefined || m.cpuSeconds === null || m.result.receivedBps <= 0) return [];
+      return [m.cpuSeconds / ((m.result.receivedBps * m.test.seconds) / 1e9)];
+    })),
   };
 }
 
@@ -136,6 +144,26 @@ function cellText(cell: Cell | undefined, protocol: 'udp' | 'tcp'): string {
   return pad(`${mbps(cell.receivedBps)} ${extra}${partial}`, 28);
 }
 
+/**
+ * CPU per Gbit received, per test: throughput on a busy 2-core machine moves with whatever else
+ * runs, the CPU each implementation spends per bit much less. Ratio: strongSwan / ipsec-ts, so
+ * above 100% means ipsec-ts is cheaper.
+ */
+function cpuLines(summary: TunnelSummary): string[] {
+  const impls = summary.implementations;
+  if (!summary.rows.some((row) => impls.some((i) => (row.cells.get(i)?.cpuPerGbit ?? null) !== null))) return [];
+  const lines = ['', 'CPU seconds per Gbit received (both IPsec processes, user + system; lower is cheaper):'];
+  lines.push(`${pad('test', 12, true)} ${impls.map((i) => pad(i, 12)).join(' ')} ${pad('theirs/ours', 12)}`);
+  for (const row of summary.rows) {
+    const values = new Map(impls.map((i) => [i, row.cells.get(i)?.cpuPerGbit ?? null]));
+    const ours = values.get('ipsec-ts') ?? null;
+    const theirs = values.get('strongSwan') ?? null;
+    const ratio = ours === null || theirs === null || ours === 0 ? '-' : `${((theirs / ours) * 100).toFixed(0)}%`;
+    lines.push(`${pad(row.label, 12, true)} ${impls.map((i) => pad(values.get(i)?.toFixed(2) ?? '-', 12)).join(' ')} ${pad(ratio, 12)}`);
+  }
+  return lines;
+}
+
 /** ipsec-ts / strongSwan, or '-' when either is missing. */
 export function ratioText(values: ReadonlyMap<Implementation, number | null>): string {
   const ours = values.get('ipsec-ts');
@@ -164,6 +192,7 @@ export function formatSummary(summary: TunnelSummary): string {
     });
     lines.push(`  ${pad(h.label, 40, true)} ${parts.join(', ')}: ${ratioText(h.values)}`);
   }
+  lines.push(...cpuLines(summary));
   const failures = summary.rows.flatMap((row) => impls.flatMap((i) => (row.cells.get(i)?.failures ?? []).map((f) => `  ${i} ${row.label}: ${f}`)));
   if (failures.length > 0) lines.push('', 'failed runs:', ...failures);
   return lines.join('\n');

@@ -11,6 +11,8 @@ export interface Tunnel {
   readonly logDir: string;
   /** Resident memory of the two IPsec processes in KiB (summed), or null when unknown. */
   residentKib(): number | null;
+  /** User + system CPU seconds the two IPsec processes used so far (all threads), or null. */
+  cpuSeconds(): number | null;
   /** Stops the peers and deletes their namespaces; safe to call twice, never rejects. */
   down(): Promise<void>;
 }
@@ -24,6 +26,33 @@ export interface TunnelKind {
    * rejects with a message that says what to check.
    */
   up(runDir: string, options: { readonly keepLogs: boolean }): Promise<Tunnel>;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: what /proc/<pid>/stat counts in on Linux
+
+/** utime + stime of a process in seconds (from /proc/<pid>/stat), or null when it is gone. */
+export function cpuSecondsOf(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // proc(5): the command name in parentheses may hold spaces; fields 14 and 15 follow it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : null;
+}
+
+/** The sum over pids, or null when any of them is unknown or gone. */
+export function sumOver(pids: readonly (number | null)[], of: (pid: number) => number | null): number | null {
+  let sum = 0;
+  for (const pid of pids) {
+    const v = pid === null ? null : of(pid);
+    if (v === null) return null;
+    sum += v;
+  }
+  return sum;
 }
 
 /** VmRSS of a process in KiB (from /proc/<pid>/status), or null when it is gone. */

@@ -16,8 +16,15 @@ function localHeadersDir() {
   return version === process.version ? prefix : null;
 }
 
+// npm's own node-gyp, next to the running Node (for `node build-addon.mjs` run by hand, where
+// node-gyp is often not on PATH).
+function bundledNodeGyp() {
+  const path = join(dirname(dirname(process.execPath)), 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  return existsSync(path) ? path : undefined;
+}
+
 // npm sets npm_config_node_gyp to its bundled node-gyp for lifecycle scripts.
-const gyp = process.env.npm_config_node_gyp;
+const gyp = process.env.npm_config_node_gyp || bundledNodeGyp();
 const command = gyp ? process.execPath : 'node-gyp';
 const args = gyp ? [gyp, 'rebuild'] : ['rebuild'];
 const nodedir = process.env.npm_config_nodedir || localHeadersDir();

@@ -18,6 +18,8 @@ import type { MetricsServer } from './metrics/server.js';
 import { metricsSnapshotOf } from './metrics-source.js';
 import type { EndpointLogger } from './log/logger.js';
 import { StateStore } from './store/state-store.js';
+import { startIkeRuntime } from './ike-runtime.js';
+import type { IkeRuntime } from './ike-runtime.js';
 import type { ManualSaConfig } from '../config/types.js';
 
 export interface DaemonDeps {
@@ -65,6 +67,14 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     for (const p of config.policies) endpoint.addPolicy(p);
     for (const sa of config.sas) endpoint.addSa(sa);
 
+    // IKE after the manual SAs: its children take reqids of their own (ike/manager.ts).
+    let ike: IkeRuntime | null = null;
+    if (config.connections.length > 0) {
+      ike = await startIkeRuntime(endpoint, config.connections, config.ike, log.child({ component: 'ike' }));
+      const runtime = ike;
+      cleanups.push(() => runtime.close());
+    }
+
     let tun: TunDevice | null = null;
     if (config.tun !== null) {
       tun = await openTunDevice(config.tun);
@@ -76,7 +86,7 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
     const handlers = createControlHandlers({
       endpoint, version: deps.version, configFile: config.source, stateDir: config.stateDir, persistence,
       tun: tun === null ? null : { name: tun.name, mtu: tun.mtu, stats: () => tun!.stats() },
-      parseSaEntry: deps.parseSaEntry, parsePolicyEntry: deps.parsePolicyEntry, transformName: deps.transformName,
+      parseSaEntry: deps.parseSaEntry, parsePolicyEntry: deps.parsePolicyEntry, transformName: deps.transformName, ike,
     });
     const control: ControlServer = await startControlServer({
       path: config.control.socket, mode: config.control.mode, handlers,
@@ -115,7 +125,9 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
 /**
  * Packets the kernel routes into the TUN device go out protected; delivered packets go back in.
  * A packet routed into the device that no PROTECT policy covers cannot go out in the clear from
- * here (it would come straight back): it is refused with a diagnosis.
+ * here (it would come straight back): it is refused with a diagnosis. Both ways go in batches:
+ * the ESP datagrams of one TUN batch leave in one flush, and the packets delivered from one UDP
+ * batch enter the device in one writeBatch.
  */
 function wireTun(endpoint: IpsecEndpoint, tun: TunDevice): void {
   tun.onPackets((packets) => {
@@ -127,8 +139,23 @@ function wireTun(endpoint: IpsecEndpoint, tun: TunDevice): void {
           { device: tun.name }, `Route only protected prefixes into ${tun.name}, or add a PROTECT policy for this traffic (\`ipsec-ts policy add\`).`)));
       }
     }
+    endpoint.flush();
   });
+  const pending: Buffer[] = [];
+  let scheduled = false;
+  const writePending = (): void => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    tun.writeBatch(pending);
+    pending.length = 0;
+  };
   endpoint.on('delivered', (packet) => {
-    tun.write(packet);
+    pending.push(packet);
+    // 'batch-end' writes them; the microtask covers packets delivered outside a UDP batch.
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(writePending);
+    }
   });
+  endpoint.on('batch-end', writePending);
 }

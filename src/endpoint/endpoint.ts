@@ -55,11 +55,19 @@ export interface EndpointOptions {
 export interface EndpointEvents {
   /** An inner packet that arrived protected and passed every check. */
   delivered: [packet: Buffer, verdict: Delivered];
+  /**
+   * The datagrams the socket received together have all been handled: a listener that queues
+   * 'delivered' packets can write them out now (the daemon does, one TUN writeBatch per batch).
+   */
+  'batch-end': [];
   /** A refused packet, inbound or outbound, with its diagnosis. */
   drop: [record: DropRecord, verdict: Dropped];
   /** SA added, soft-expired, hard-expired or removed. */
   sa: [event: SaEvent];
 }
+
+/** An IKE message (marker removed), its sender, and the local address it was sent to. */
+export type IkeHandler = (bytes: Buffer, from: { readonly address: string; readonly port: number }, to: string) => void;
 
 export type SendResult =
   | { readonly verdict: 'protected'; readonly spi: number; readonly seqHi: number; readonly seqLo: number; readonly bytes: number }
@@ -85,6 +93,7 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
   private readonly dropLimiter = new DropLogLimiter();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly localDst: string;
+  /** Listening on 0.0.0.0 or ::: the datagram's own destination comes from the socket, if it can tell. */
   private readonly wildcard: boolean;
   private udp: UdpTransport | null = null;
   private closed = false;
@@ -110,7 +119,8 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
   static async open(options: EndpointOptions = {}): Promise<IpsecEndpoint> {
     const endpoint = new IpsecEndpoint(options);
     const listen = options.listen ?? { address: '0.0.0.0', port: DEFAULT_PORT };
-    endpoint.udp = await UdpTransport.bind(listen.address, listen.port, (payload, from) => endpoint.receive(payload, from));
+    endpoint.udp = await UdpTransport.bind(listen.address, listen.port, (payload, from, to) => endpoint.receive(payload, from, to),
+      { onBatchEnd: () => endpoint.emit('batch-end') });
     endpoint.startTimers();
     return endpoint;
   }
@@ -128,13 +138,14 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
   // ---- SAs and policies --------------------------------------------------------------
 
   /** Installs a manually keyed SA. Outbound SAs resume above their persisted sequence mark. */
-  addSa(config: ManualSaConfig): SecurityAssociation {
+  addSa(config: ManualSaConfig, options: { readonly negotiated?: boolean } = {}): SecurityAssociation {
     const now = this.clock.now();
-    const sa = this.sad.add(saConfigOf(config, this.spd.list(), this.wildcard), now);
+    const sa = this.sad.add(saConfigOf(config, this.spd.list(), this.destinationUnknown()), now);
     this.manual.set(sa.id, config);
     if (sa.config.direction === 'outbound') {
       try {
-        this.attachSequenceGuard(sa, config);
+        // Negotiated SAs have keys no earlier run used: nothing to persist (RFC 7296 2.17).
+        if (options.negotiated !== true) this.attachSequenceGuard(sa, config);
       } catch (err) {
         this.sad.remove(sa, 'deleted-locally', now);
         this.manual.delete(sa.id);
@@ -173,7 +184,10 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
 
   // ---- traffic -------------------------------------------------------------------------
 
-  /** Protects and sends one inner IP packet (or reports why not). Synchronous. */
+  /**
+   * Protects one inner IP packet (or reports why not). The verdict is synchronous; the datagram
+   * leaves at flush() or at the end of this turn of the event loop, with the others queued.
+   */
   send(packet: Buffer): SendResult {
     const now = this.clock.now();
     const v: OutboundVerdict = processOutbound(this.outbound, packet, now);
@@ -209,14 +223,22 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
     this.recordDrop(v, 'outbound', null);
   }
 
+  /** Sends the datagrams queued by send() now (one sendmmsg with the native socket). */
+  flush(): void {
+    this.udp?.flush();
+  }
+
   /** Sends raw bytes from the endpoint's UDP socket (keepalives, tests, the demo). */
   sendDatagram(payload: Uint8Array, address: string, port: number): void {
     this.requireUdp().send(payload, port, address);
   }
 
-  /** Handles one UDP datagram as if it had arrived from `from` (used by tests and replays). */
-  receive(payload: Buffer, from: Pick<RemoteInfo, 'address' | 'port'>): void {
-    const meta: InboundMeta = { src: from.address, dst: this.localDst, srcPort: from.port, dstPort: this.udp?.port ?? null, encapsulated: true };
+  /**
+   * Handles one UDP datagram as if it had arrived from `from` (used by tests and replays).
+   * to: the local address it was sent to, when known; else the listen address.
+   */
+  receive(payload: Buffer, from: Pick<RemoteInfo, 'address' | 'port'>, to: string | null = null): void {
+    const meta: InboundMeta = { src: from.address, dst: to ?? this.localDst, srcPort: from.port, dstPort: this.udp?.port ?? null, encapsulated: true };
     const v = processUdpDatagram(this.inbound, payload, meta, this.clock.now());
     switch (v.verdict) {
       case 'delivered':
@@ -226,7 +248,9 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
         this.recordDrop(v, 'inbound', peerText(from.address, from.port));
         return;
       case 'ike':
-        this.noteIke(from);
+        // RFC 3948 2.2: IKE on the ESP port, after the 4-octet non-ESP marker.
+        if (this.ikeHandler !== null) this.ikeHandler(payload.subarray(4), { address: from.address, port: from.port }, to ?? this.localDst);
+        else this.noteIke(from);
         return;
       default:
         return; // keepalive, dummy: counted by the datapath
@@ -245,6 +269,11 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
   private requireUdp(): UdpTransport {
     if (this.udp === null) throw new Error('the endpoint is not open: use IpsecEndpoint.open()');
     return this.udp;
+  }
+
+  /** Inbound SAs match on SPI alone when datagrams do not say which local address they went to. */
+  private destinationUnknown(): boolean {
+    return this.wildcard && !(this.udp?.reportsDestination ?? false);
   }
 
   private saForPolicy(policy: Policy): SecurityAssociation | null {
@@ -304,6 +333,12 @@ export class IpsecEndpoint extends EventEmitter<EndpointEvents> {
   }
 
   private lastIkeNote = 0;
+  private ikeHandler: IkeHandler | null = null;
+
+  /** Where IKE messages arriving on the ESP port go (the daemon's IKE manager); null: logged only. */
+  setIkeHandler(handler: IkeHandler | null): void {
+    this.ikeHandler = handler;
+  }
 
   private noteIke(from: Pick<RemoteInfo, 'address' | 'port'>): void {
     const now = Date.now();

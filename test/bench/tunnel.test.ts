@@ -13,6 +13,7 @@ import type { ThroughputTest } from '../../bench/tunnel/iperf3-run.js';
 import { formatRate, parseRate, testLabel } from '../../bench/tunnel/iperf3-run.js';
 import type { Measurement } from '../../bench/tunnel/summary.js';
 import { formatSummary, median, roundFigures, summarize } from '../../bench/tunnel/summary.js';
+import { cpuSecondsOf, sumOver } from '../../bench/tunnel/tunnel.js';
 import { parseConfigText } from '../../src/config/load.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -126,6 +127,39 @@ describe('report', () => {
     expect(text).toMatch(/^TCP\s+250\.0 retr 7\s+failed\s+-$/m);
     expect(text).toContain('ipsec-ts TCP: iperf3: unable to connect to server: Connection refused');
     expect(text).toMatch(/TCP\s+strongSwan 250\.0, ipsec-ts -: -/);
+  });
+});
+
+describe('CPU per Gbit', () => {
+  it('prints CPU seconds per Gbit received per test, and strongSwan / ipsec-ts (above 100%: ipsec-ts is cheaper)', () => {
+    const measurements: Measurement[] = [
+      // 2 CPU s for 200 Mbit/s over 5 s (1 Gbit): 2.00 s per Gbit; 1 CPU s for the same: 1.00.
+      { implementation: 'strongSwan', round: 1, test: udp(200e6), result: udpResult(200e6, 200e6, 0), cpuSeconds: 2 },
+      { implementation: 'ipsec-ts', round: 1, test: udp(200e6), result: udpResult(200e6, 200e6, 0), cpuSeconds: 1 },
+      { implementation: 'strongSwan', round: 1, test: tcp, result: tcpResult(100e6), cpuSeconds: null },
+      { implementation: 'ipsec-ts', round: 1, test: tcp, result: tcpResult(100e6), cpuSeconds: 1.5 },
+    ];
+    const text = formatSummary(summarize(measurements, ['strongSwan', 'ipsec-ts']));
+    expect(text).toMatch(/^UDP 200M\s+2\.00\s+1\.00\s+200%$/m);
+    expect(text).toMatch(/^TCP\s+-\s+3\.00\s+-$/m);
+  });
+
+  it('leaves the CPU table out when no run measured CPU', () => {
+    const text = formatSummary(summarize(round('strongSwan', 1, 250e6, [199e6, 0.1], [365e6, 8.6], [390e6, 50]), ['strongSwan', 'ipsec-ts']));
+    expect(text).not.toContain('CPU seconds per Gbit');
+  });
+
+  it('reads a process\'s CPU time from /proc as Node itself counts it', () => {
+    if (process.platform !== 'linux') return;
+    // Burn some CPU, so both clocks have moved past their 10 ms tick.
+    const end = Date.now() + 100;
+    while (Date.now() < end) Math.sqrt(Math.random());
+    const usage = process.cpuUsage();
+    const fromProc = cpuSecondsOf(process.pid);
+    expect(fromProc).not.toBeNull();
+    expect(Math.abs(fromProc! - (usage.user + usage.system) / 1e6)).toBeLessThan(0.05);
+    expect(cpuSecondsOf(0x7ffffffe)).toBeNull();
+    expect(sumOver([process.pid, null], cpuSecondsOf)).toBeNull();
   });
 });
 

@@ -176,9 +176,9 @@ describe('configuration checks and ip commands', () => {
     expect(reasonOf({ ...config, routes: ['fd00::/129'] })).toBe('configure-failed');
   });
 
-  it('sets MTU and up first, then addresses, then routes, as argument arrays', () => {
+  it('sets MTU, queue length and up first, then addresses, then routes, as argument arrays', () => {
     expect(interfaceCommands(config)).toEqual([
-      ['link', 'set', 'dev', 'ipsec0', 'mtu', '1400', 'up'],
+      ['link', 'set', 'dev', 'ipsec0', 'mtu', '1400', 'txqueuelen', '5000', 'up'],
       ['addr', 'replace', '10.1.0.1/24', 'dev', 'ipsec0'],
       ['addr', 'replace', 'fd00::1/64', 'dev', 'ipsec0'],
       ['route', 'replace', '10.2.0.0/16', 'dev', 'ipsec0'],

@@ -81,7 +81,7 @@ export interface NetnsHost {
 export interface NetnsPair {
   readonly a: NetnsHost;
   readonly b: NetnsHost;
-  /** Scratch folder (mkdtemp, prefix ipsec-ts-netns-) for logs and configs; removed at teardown. */
+  /** Scratch folder (mkdtemp, prefix its-netns-, not ipsec-ts-*, which a test hook deletes) for logs and configs; removed at teardown. */
   readonly dir: string;
   /** Stops every process started here, deletes both namespaces and the folder. Safe to call twice. */
   teardown(options?: { keepDir?: boolean }): Promise<void>;
@@ -308,7 +308,7 @@ export async function createNetnsPair(options: PairOptions = {}): Promise<NetnsP
   const base = `its-${process.pid}-${(pairCounter++).toString(36)}`;
   const nsA = `${base}a`;
   const nsB = `${base}b`;
-  const dir = mkdtempSync(join(options.parentDir ?? tmpdir(), 'ipsec-ts-netns-'));
+  const dir = mkdtempSync(join(options.parentDir ?? tmpdir(), 'its-netns-'));
   const processes: NetnsProcess[] = [];
   let torn = false;
   const teardown = async (opts: { keepDir?: boolean } = {}): Promise<void> => {
