@@ -13,7 +13,7 @@ export interface TunnelEnds {
 }
 
 export type ThroughputTest =
-  | { readonly protocol: 'udp'; readonly rateBps: number; readonly datagramBytes: number; readonly seconds: number }
+  | { readonly protocol: 'udp'; readonly rateBps: number; readonly datagramBytes: number; readonly seconds: number; readonly socketBufferBytes?: number }
   | { readonly protocol: 'tcp'; readonly seconds: number };
 
 const PORT = 5201;
@@ -51,6 +51,8 @@ async function waitForListener(ns: string, deadline: number): Promise<boolean> {
 function clientArgs(ends: TunnelEnds, test: ThroughputTest): string[] {
   const args = ['-c', ends.innerB, '-B', ends.innerA, '-p', String(PORT), '--json', '--connect-timeout', '5000', '-t', String(test.seconds)];
   if (test.protocol === 'udp') args.push('-u', '-l', String(test.datagramBytes), '-b', String(test.rateBps));
+  // iperf3 -w: the socket buffer of both iperf3 ends (the client sends it to the server).
+  if (test.protocol === 'udp' && test.socketBufferBytes !== undefined) args.push('-w', String(test.socketBufferBytes));
   return args;
 }
 

@@ -4,7 +4,7 @@
 // addresses: TCP, then UDP with 1300-byte datagrams at rising offered rates. Rounds alternate
 // which implementation goes first; the report gives medians over the rounds and the ratios.
 //
-//   node dist/bench/tunnel/run.js [--quick] [--rounds N] [--seconds S] [--rates 200M,400M,...]
+//   node dist/bench/tunnel/run.js [--quick] [--rounds N] [--seconds S] [--rates 200M,400M,...] [--udp-buffer 4M]
 //                                 [--only strongswan|ipsec-ts] [--keep]
 // The same knobs as environment variables: BENCH_TUNNEL_ROUNDS, BENCH_TUNNEL_SECONDS,
 // BENCH_TUNNEL_RATES, BENCH_TUNNEL_ONLY. Needs root (namespaces); without it, it says so and
@@ -32,6 +32,8 @@ interface BenchOptions {
   readonly ratesBps: readonly number[];
   readonly only: 'strongswan' | 'ipsec-ts' | null;
   readonly keep: boolean;
+  /** iperf3 -w for the UDP tests (both ends' socket buffers); null: the system default. */
+  readonly udpBufferBytes: number | null;
 }
 
 function positiveInt(text: string, what: string): number {
@@ -40,12 +42,18 @@ function positiveInt(text: string, what: string): number {
   return n;
 }
 
+function bufferBytes(text: string): number {
+  const m = /^(\d+)([KkMm]?)$/.exec(text.trim());
+  if (m === null) throw new RangeError(`--udp-buffer takes a size like 4M or 512K, got '${text}'`);
+  return Number(m[1]) * ({ k: 1024, m: 1024 * 1024 }[m[2]!.toLowerCase()] ?? 1);
+}
+
 function readOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
     args: [...argv],
     options: {
       quick: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
-      rounds: { type: 'string' }, seconds: { type: 'string' }, rates: { type: 'string' }, only: { type: 'string' },
+      rounds: { type: 'string' }, seconds: { type: 'string' }, rates: { type: 'string' }, only: { type: 'string' }, 'udp-buffer': { type: 'string' },
     },
   });
   const env = process.env;
@@ -64,13 +72,17 @@ function readOptions(argv: readonly string[]): BenchOptions {
     ratesBps,
     only,
     keep: values.keep === true,
+    udpBufferBytes: values['udp-buffer'] === undefined ? null : bufferBytes(values['udp-buffer']),
   };
 }
 
 function testsOf(options: BenchOptions): ThroughputTest[] {
   return [
     { protocol: 'tcp', seconds: options.seconds },
-    ...options.ratesBps.map((rateBps): ThroughputTest => ({ protocol: 'udp', rateBps, datagramBytes: DATAGRAM_BYTES, seconds: options.seconds })),
+    ...options.ratesBps.map((rateBps): ThroughputTest => ({
+      protocol: 'udp', rateBps, datagramBytes: DATAGRAM_BYTES, seconds: options.seconds,
+      ...(options.udpBufferBytes === null ? {} : { socketBufferBytes: options.udpBufferBytes }),
+    })),
   ];
 }
 
@@ -161,7 +173,7 @@ async function main(): Promise<number> {
     return 2;
   }
   console.log(`== Tunnel throughput: ipsec-ts vs strongSwan (same machine, same run), node ${process.version}, ${new Date().toISOString()} ==`);
-  console.log(`AES-GCM-128 ESP in UDP 4500, TUN MTU 1400; iperf3 between the inner addresses: TCP, UDP ${DATAGRAM_BYTES}-byte datagrams at ${options.ratesBps.map(formatRate).join(', ')}; ${options.seconds} s per test, ${options.rounds} round(s)`);
+  console.log(`AES-GCM-128 ESP in UDP 4500, TUN MTU 1400; iperf3 between the inner addresses: TCP, UDP ${DATAGRAM_BYTES}-byte datagrams at ${options.ratesBps.map(formatRate).join(', ')}; ${options.seconds} s per test, ${options.rounds} round(s); iperf3 UDP socket buffers: ${options.udpBufferBytes === null ? 'system default' : `${options.udpBufferBytes} bytes (-w)`}`);
   const reason = netnsUnavailableReason();
   if (reason !== null) {
     console.log(`tunnel benchmark skipped: ${reason}`);
