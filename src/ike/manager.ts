@@ -12,14 +12,15 @@ import type { TrustStore } from './auth/certs.js';
 import { createKeyExchange } from './crypto/dh.js';
 import type { KeyExchange } from './crypto/dh.js';
 import { decodeMessage, decodePayloadChain } from './message/message.js';
-import { EXCHANGE, NOTIFY_ERROR, PROTOCOL } from './message/numbers.js';
-import type { IkeMessage, Payload, SkPayload } from './message/types.js';
+import { EXCHANGE, HEADER_FLAG, NOTIFY_ERROR, PROTOCOL } from './message/numbers.js';
+import { IKE_HEADER_LENGTH } from './message/header.js';
+import type { IkeDecodeFailure, IkeMessage, Payload, SkPayload } from './message/types.js';
 import type { ChildRemovalReason, IkeHost, UdpAddress } from './ports.js';
 import { IkeSa } from './sa/ike-sa.js';
 import type { ExchangeContext, IkeFailure } from './exchanges/context.js';
 import { ikeFailure } from './exchanges/failures.js';
 import { initiateIkeSa } from './exchanges/ike-sa-init.js';
-import { respondIkeSaInit } from './exchanges/ike-sa-init-responder.js';
+import { answerInitRequest, respondIkeSaInit } from './exchanges/ike-sa-init-responder.js';
 import type { CookieSecret } from './exchanges/ike-sa-init-responder.js';
 import { respondIkeAuth, sendIkeAuth } from './exchanges/ike-auth.js';
 import { deleteChild, deleteIkeSa, removeChild, respondInformational, sendLivenessCheck } from './exchanges/informational.js';
@@ -37,6 +38,8 @@ const OUTBOUND_SWITCH_TIMEOUT_MS = 10_000;
 const FIRST_REQID = 0x10000;
 /** A recovery triggered by INVALID_SPI runs at most once per child in this period. */
 const INVALID_SPI_RECOVERY_INTERVAL_MS = 10_000;
+/** Unprotected error answers to undecodable IKE_SA_INIT requests, at most this many per second. */
+const MAX_ERROR_ANSWERS_PER_SECOND = 50;
 /** A rekeyed IKE SA the peer never deletes is closed after this long. */
 const SUPERSEDED_TIMEOUT_MS = 30_000;
 
@@ -187,6 +190,7 @@ export class IkeManager {
     const decoded = decodeMessage(bytes);
     if (!decoded.ok) {
       this.dropped(remote, decoded.reason, decoded.detail);
+      this.answerUndecodable(bytes, decoded, local, remote);
       return;
     }
     const message = decoded.value;
@@ -206,6 +210,28 @@ export class IkeManager {
     else this.onRequest(sa, message, local, remote);
     this.pump(sa);
   }
+
+  /**
+   * RFC 7296 2.5: an IKE_SA_INIT request with a higher major version, or with a critical payload
+   * we do not know, is answered with an unprotected notification (INVALID_MAJOR_VERSION,
+   * UNSUPPORTED_CRITICAL_PAYLOAD); other malformed unauthenticated messages are dropped. Answers
+   * are capped per second, so a flood cannot turn us into a reflector.
+   */
+  private answerUndecodable(bytes: Buffer, failure: IkeDecodeFailure, local: UdpAddress, remote: UdpAddress): void {
+    if (failure.notify === null || bytes.length < IKE_HEADER_LENGTH) return;
+    const isRequest = (bytes[19]! & HEADER_FLAG.RESPONSE) === 0;
+    if (!isRequest || bytes[18] !== EXCHANGE.IKE_SA_INIT || bytes.readUInt32BE(20) !== 0) return;
+    const now = this.ctx.host.now();
+    if (now - this.errorAnswerWindowStart >= 1000) {
+      this.errorAnswerWindowStart = now;
+      this.errorAnswers = 0;
+    }
+    if (++this.errorAnswers > MAX_ERROR_ANSWERS_PER_SECOND) return;
+    answerInitRequest(this.ctx, bytes.subarray(0, 8), local, remote, [notify(failure.notify, failure.notifyData ?? Buffer.alloc(0))]);
+  }
+
+  private errorAnswers = 0;
+  private errorAnswerWindowStart = 0;
 
   private onInitRequest(message: IkeMessage, local: UdpAddress, remote: UdpAddress): void {
     if (message.header.messageId !== 0) {
@@ -309,6 +335,11 @@ export class IkeManager {
     const chain = decodePayloadChain(opened.inner, opened.firstInnerType, 0);
     if (!chain.ok) {
       this.dropped(remote, chain.reason, `${sa.label}: inside SK: ${chain.detail}`);
+      // RFC 7296 2.21.2 / 2.5: an authenticated request we cannot parse is answered (protected)
+      // with INVALID_SYNTAX or UNSUPPORTED_CRITICAL_PAYLOAD; a broken response is only dropped.
+      if (!message.header.response && chain.notify !== null && sa.window.classifyPeerRequest(message.header.messageId) === 'new') {
+        sendResponse(this.ctx, sa, message.header.exchangeType, message.header.messageId, [notify(chain.notify, chain.notifyData ?? Buffer.alloc(0))]);
+      }
       return null;
     }
     return chain.value;

@@ -66,20 +66,20 @@ export function respondIkeSaInit(ctx: ExchangeContext, input: InitResponderInput
   const ke = first(payloads, 'KE');
   const nonce = first(payloads, 'NONCE');
   if (saPayload === undefined || ke === undefined || nonce === undefined) {
-    answer(ctx, header.initiatorSpi, local, remote, [notify(NOTIFY_ERROR.INVALID_SYNTAX)]);
+    answerInitRequest(ctx, header.initiatorSpi, local, remote, [notify(NOTIFY_ERROR.INVALID_SYNTAX)]);
     return { outcome: 'answered-error', notifyType: NOTIFY_ERROR.INVALID_SYNTAX, reason: 'IKE_SA_INIT request without SA, KE or Nonce' };
   }
   if (input.halfOpen >= ctx.settings.cookieThreshold) {
     const cookie = findNotify(payloads, NOTIFY_STATUS.COOKIE);
     if (cookie === undefined || !cookieValid(input.cookieSecrets, cookie.data, nonce.nonce, remote, header.initiatorSpi)) {
       const fresh = makeCookie(input.cookieSecrets[0]!, nonce.nonce, remote, header.initiatorSpi);
-      answer(ctx, header.initiatorSpi, local, remote, [notify(NOTIFY_STATUS.COOKIE, fresh)]);
+      answerInitRequest(ctx, header.initiatorSpi, local, remote, [notify(NOTIFY_STATUS.COOKIE, fresh)]);
       return { outcome: 'cookie-demanded' };
     }
   }
   const candidates = ctx.connectionsFor(local, remote);
   if (candidates.length === 0) {
-    answer(ctx, header.initiatorSpi, local, remote, [notify(NOTIFY_ERROR.NO_PROPOSAL_CHOSEN)]);
+    answerInitRequest(ctx, header.initiatorSpi, local, remote, [notify(NOTIFY_ERROR.NO_PROPOSAL_CHOSEN)]);
     return { outcome: 'answered-error', notifyType: NOTIFY_ERROR.NO_PROPOSAL_CHOSEN, reason: `no connection is configured for ${remote.address} -> ${local.address}` };
   }
   // RFC 7296 2.7 leaves the choice to the responder; like strongSwan we prefer our own order,
@@ -87,7 +87,7 @@ export function respondIkeSaInit(ctx: ExchangeContext, input: InitResponderInput
   const ours = candidates.flatMap((c) => [...c.ikeProposals]);
   const selected = selectProposal(ours, saPayload.proposals, PROTOCOL.IKE, { preferOurs: true, dhGroupOfKe: ke.group });
   if (!selected.ok) {
-    answer(ctx, header.initiatorSpi, local, remote, [notify(NOTIFY_ERROR.NO_PROPOSAL_CHOSEN)]);
+    answerInitRequest(ctx, header.initiatorSpi, local, remote, [notify(NOTIFY_ERROR.NO_PROPOSAL_CHOSEN)]);
     return { outcome: 'answered-error', notifyType: NOTIFY_ERROR.NO_PROPOSAL_CHOSEN, reason: selected.detail };
   }
   const group = selected.negotiated.dh;
@@ -95,7 +95,7 @@ export function respondIkeSaInit(ctx: ExchangeContext, input: InitResponderInput
     // RFC 7296 1.2: tell the initiator which group we want; it starts over with that KE.
     const data = Buffer.alloc(2);
     data.writeUInt16BE(group ?? 0, 0);
-    answer(ctx, header.initiatorSpi, local, remote, [notify(NOTIFY_ERROR.INVALID_KE_PAYLOAD, data)]);
+    answerInitRequest(ctx, header.initiatorSpi, local, remote, [notify(NOTIFY_ERROR.INVALID_KE_PAYLOAD, data)]);
     return { outcome: 'answered-error', notifyType: NOTIFY_ERROR.INVALID_KE_PAYLOAD, reason: `KE is group ${ke.group}, the chosen proposal wants ${group}` };
   }
   const keyExchange = createKeyExchange(group);
@@ -109,7 +109,7 @@ export function respondIkeSaInit(ctx: ExchangeContext, input: InitResponderInput
   const ourKe = keyExchange.publicKey;
   const keyed = keyIkeSa(sa, selected.negotiated, ke.keyData);
   if ('code' in keyed) {
-    answer(ctx, header.initiatorSpi, local, remote, [notify(NOTIFY_ERROR.INVALID_SYNTAX)]);
+    answerInitRequest(ctx, header.initiatorSpi, local, remote, [notify(NOTIFY_ERROR.INVALID_SYNTAX)]);
     return { outcome: 'answered-error', notifyType: NOTIFY_ERROR.INVALID_SYNTAX, reason: keyed.reason };
   }
   sa.crypto = keyed;
@@ -142,7 +142,7 @@ export function respondIkeSaInit(ctx: ExchangeContext, input: InitResponderInput
 }
 
 /** An unprotected answer to an IKE_SA_INIT request that creates no state. */
-function answer(ctx: ExchangeContext, spiI: Buffer, local: UdpAddress, remote: UdpAddress, payloads: Payload[]): void {
+export function answerInitRequest(ctx: ExchangeContext, spiI: Buffer, local: UdpAddress, remote: UdpAddress, payloads: Payload[]): void {
   const bytes = encodeMessage({
     initiatorSpi: spiI, responderSpi: ZERO_SPI, nextPayload: 0, exchangeType: EXCHANGE.IKE_SA_INIT,
     initiator: false, response: true, messageId: 0,

@@ -139,16 +139,18 @@ for (const b of backends) {
     });
 
     // node:dgram reports nothing for this datagram (no 'error' event), so only the native socket is checked.
-    it.skipIf(b.name === 'dgram')('counts a datagram the socket cannot send (IPv4 destination on an IPv6 socket) and sends the rest', async () => {
-      const { t } = await transport('::1', b.options);
-      const p = await peer('udp6', '::1');
-      t.send(Buffer.from('first'), p.socket.address().port, '::1');
-      t.send(Buffer.from('refused'), 9, '127.0.0.1');
-      t.send(Buffer.from('last'), p.socket.address().port, '::1');
-      await until(() => p.got.length === 2 && t.stats().sendErrors === 1);
-      expect(p.got.map((m) => m.toString())).toEqual(['first', 'last']);
-      expect(t.lastSendError).not.toBeNull();
-    });
+    if (b.name !== 'dgram') {
+      it('counts a datagram the socket cannot send (IPv4 destination on an IPv6 socket) and sends the rest', async () => {
+        const { t } = await transport('::1', b.options);
+        const p = await peer('udp6', '::1');
+        t.send(Buffer.from('first'), p.socket.address().port, '::1');
+        t.send(Buffer.from('refused'), 9, '127.0.0.1');
+        t.send(Buffer.from('last'), p.socket.address().port, '::1');
+        await until(() => p.got.length === 2 && t.stats().sendErrors === 1);
+        expect(p.got.map((m) => m.toString())).toEqual(['first', 'last']);
+        expect(t.lastSendError).not.toBeNull();
+      });
+    }
 
     it('refuses a port in use with the message that says what to do', async () => {
       const { t } = await transport('127.0.0.1', b.options);
