@@ -86,6 +86,7 @@ export function formatIkeEvent(r: IkeEventRecord): string {
     case 'child-removed': return `CHILD_SA ${r.child} of ${r.ikeSa} with SPIs ${spis(r.spiIn, r.spiOut)} removed (${r.reason})`;
     case 'message-dropped': return `IKE message from ${r.peer} dropped (${r.reason}): ${r.detail}`;
     case 'invalid-spi-recovery': return `${r.child} of ${r.ikeSa}: ${recoveryText(r.trigger, bareSpi(r.spiIn), bareSpi(r.spiOut))}`;
+    case 'trap-triggered': return `traffic for ${r.connection}/${r.child} hit its trap policy: negotiating the CHILD_SA`;
     case 'simultaneous-rekey': return `simultaneous rekey of ${r.connection}/${r.child ?? 'IKE_SA'} on ${r.ikeSa} (RFC 7296 2.8.1): ${r.won ? 'our' : "the peer's"} new SA stays`;
     default: return `IKE event ${(r as { type: string }).type}`;
   }

@@ -147,6 +147,9 @@ function logEvent(log: EndpointLog, event: IkeEvent): void {
       log.warn(`${event.connection}/${event.child}: ${recoveryText(event.trigger, spiHex(event.spiIn), spiHex(event.spiOut))}`,
         { event: event.type, trigger: event.trigger, ikeSa: event.ikeSa, spiOut: spiHex(event.spiOut), spiIn: spiHex(event.spiIn) });
       return;
+    case 'trap-triggered':
+      log.info(`traffic for ${event.connection}/${event.child} hit its trap policy: negotiating the CHILD_SA`, { event: event.type, reqid: event.reqid });
+      return;
     case 'simultaneous-rekey':
       log.info(`simultaneous rekey of ${event.connection}/${event.child ?? 'IKE_SA'} (13821 ERROR_IPSEC_IKE_SIMULTANEOUS_REKEY): ${event.won ? 'our' : 'the peer\'s'} new SA stays (RFC 7296 2.8.1)`,
         { event: event.type, code: 13821, ikeSa: event.ikeSa });

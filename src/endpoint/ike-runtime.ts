@@ -36,6 +36,12 @@ export async function startIkeRuntime(endpoint: IpsecEndpoint, connections: read
   const manager = new IkeManager({ host, settings, connections, trust, natPort: listen.port, localAddress: listen.address });
   endpoint.setIkeHandler((bytes, from, to) => manager.receive(bytes, { address: localAddressFor(to, from.address, connections), port: listen.port }, from));
   endpoint.on('drop', (record, verdict) => {
+    // A packet for a trap policy (start_action trap) with no SA yet: negotiate it (an "acquire").
+    if (record.direction === 'outbound' && record.kind === 'outbound-no-sa') {
+      const policy = record.evidence['policy'];
+      if (typeof policy === 'string' && policy.startsWith('ike-')) manager.acquire(Number(policy.slice(4)));
+      return;
+    }
     if (record.direction !== 'inbound' || verdict.kind.code !== 13910 || verdict.spi === null || record.peer === null) return;
     if (!worthInvalidSpi(record.cause, record.reason)) return;
     manager.onUnknownEspSpi(verdict.spi, addressOfPeer(record.peer));

@@ -7,7 +7,9 @@
 //                                      └► request?  ─► window (retransmit: cached answer) ─► unprotect
 //                                                       ─► IKE_AUTH / CREATE_CHILD_SA / INFORMATIONAL
 import { randomBytes } from 'node:crypto';
-import type { ConnectionConfig, IkeSettings } from './connection.js';
+import type { ChildConfig, ConnectionConfig, IkeSettings } from './connection.js';
+import type { ChildSa } from './sa/child-sa.js';
+import { resolveTs } from './exchanges/selectors.js';
 import type { TrustStore } from './auth/certs.js';
 import { createKeyExchange } from './crypto/dh.js';
 import type { KeyExchange } from './crypto/dh.js';
@@ -38,6 +40,8 @@ const OUTBOUND_SWITCH_TIMEOUT_MS = 10_000;
 const FIRST_REQID = 0x10000;
 /** A recovery triggered by INVALID_SPI runs at most once per child in this period. */
 const INVALID_SPI_RECOVERY_INTERVAL_MS = 10_000;
+/** A trap policy starts at most one negotiation per this long. */
+const ACQUIRE_INTERVAL_MS = 1000;
 /** Unprotected error answers to undecodable IKE_SA_INIT requests, at most this many per second. */
 const MAX_ERROR_ANSWERS_PER_SECOND = 50;
 /** A rekeyed IKE SA the peer never deletes is closed after this long. */
@@ -68,6 +72,10 @@ export class IkeManager {
   private readonly reqids = new Map<string, number>();
   private readonly invalidSpiSentAt = new Map<string, number>();
   private readonly recoveryAt = new Map<string, number>();
+  private readonly trapped = new Map<number, { readonly connection: string; readonly child: string }>();
+  private readonly acquiredAt = new Map<number, number>();
+  /** close_action start: negotiations to start at the next tick (not from inside the close). */
+  private pendingStarts: { readonly connection: string; readonly child: string }[] = [];
   private ikeIds = 0;
   private childIds = 0;
   private cookieSecrets: CookieSecret[];
@@ -91,16 +99,70 @@ export class IkeManager {
       connectionsFor: (local, remote) => this.connectionsFor(local, remote),
       initialContact: (sa) => this.initialContact(sa),
       newKeyExchange: options.keyExchangeFor ?? createKeyExchange,
+      childGone: (sa, child, reason) => this.childGone(sa, child, reason),
     };
   }
 
   // ---- operator actions -----------------------------------------------------------------
 
-  /** Starts every child with start_action start (called once the socket is up). */
+  /**
+   * Called once the sockets are up: installs the trap policies (start_action trap: the first packet
+   * that matches one starts the negotiation) and initiates the children with start_action start.
+   */
   startAll(): void {
     for (const c of this.connections) {
+      if (c.remoteAddress === '%any') continue;
+      for (const child of c.children.filter((ch) => ch.startAction === 'trap')) this.trap(c, child, c.remoteAddress);
       const child = c.children.find((ch) => ch.startAction === 'start');
-      if (child !== undefined && c.remoteAddress !== '%any') this.initiate(c.name, child.name);
+      if (child !== undefined) this.initiate(c.name, child.name);
+    }
+  }
+
+  /**
+   * Outbound traffic matched a PROTECT policy that has no SA (the endpoint's 'outbound-no-sa'
+   * drop). If it is one of our trap policies, negotiate its child, at most once per second and
+   * not while a negotiation for it runs. Returns whether a negotiation started.
+   */
+  acquire(reqid: number): boolean {
+    const t = this.trapped.get(reqid);
+    if (t === undefined) return false;
+    const busy = this.all().some((s) => s.isOpen && s.connection?.name === t.connection
+      && (s.state !== 'established' || s.window.outstanding !== null || s.children.some((c) => c.live && c.init.reqid === reqid)));
+    if (busy) return false;
+    const now = this.ctx.host.now();
+    const last = this.acquiredAt.get(reqid);
+    if (last !== undefined && now - last < ACQUIRE_INTERVAL_MS) return false;
+    this.acquiredAt.set(reqid, now);
+    this.ctx.host.event({ type: 'trap-triggered', connection: t.connection, child: t.child, reqid });
+    return this.initiate(t.connection, t.child).ok;
+  }
+
+  /** Installs the child's policy without SAs, so matching traffic triggers acquire(). */
+  private trap(connection: ConnectionConfig, child: ChildConfig, peer: string): void {
+    const reqid = this.reqidOf(connection.name, child.name, peer);
+    const local = connection.localAddress ?? this.options.localAddress;
+    this.ctx.host.installPolicy({
+      reqid, name: `${connection.name}/${child.name}`, localTs: resolveTs(child.localTs, local), remoteTs: resolveTs(child.remoteTs, peer),
+      mode: child.mode, localAddress: local, peerAddress: peer,
+    });
+    this.trapped.set(reqid, { connection: connection.name, child: child.name });
+  }
+
+  /**
+   * A child's SAs are gone. Its policy stays when another SA still serves it or when it is (or
+   * becomes, by close_action / dpd_action trap) a trap; close_action start negotiates it again.
+   */
+  private childGone(sa: IkeSa, child: ChildSa, reason: ChildRemovalReason): void {
+    const reqid = child.init.reqid;
+    const config = child.init.config;
+    const stillServed = this.all().some((s) => s.isOpen && s.children.some((c) => c !== child && c.live && c.init.reqid === reqid));
+    const connection = sa.connection;
+    if (stillServed || connection === null) return;
+    const trapNow = (reason === 'deleted-by-peer' && config.closeAction === 'trap') || (reason === 'peer-dead' && config.dpdAction === 'trap');
+    if (this.trapped.has(reqid) || trapNow) this.trap(connection, config, sa.remote.address);
+    else this.ctx.host.removePolicy(reqid);
+    if (reason === 'deleted-by-peer' && config.closeAction === 'start' && connection.remoteAddress !== '%any') {
+      this.pendingStarts.push({ connection: connection.name, child: config.name });
     }
   }
 
@@ -409,6 +471,7 @@ export class IkeManager {
 
   /** Retransmissions, timeouts, rekeys, grace periods and liveness checks due at `now`. */
   tick(now: number): void {
+    for (const start of this.pendingStarts.splice(0)) this.initiate(start.connection, start.child);
     for (const sa of this.all()) {
       if (!sa.isOpen) continue;
       this.tickWindow(sa, now);

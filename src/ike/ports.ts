@@ -71,6 +71,8 @@ export type IkeEvent =
    * or the peer answered our rekey with CHILD_SA_NOT_FOUND (`child-sa-not-found`).
    */
   | { readonly type: 'invalid-spi-recovery'; readonly trigger: 'invalid-spi' | 'own-sa-lost' | 'child-sa-not-found'; readonly ikeSa: string; readonly connection: string; readonly child: string; readonly spiOut: number; readonly spiIn: number }
+  /** Traffic hit a trap policy (start_action / close_action / dpd_action trap): the child is being negotiated. */
+  | { readonly type: 'trap-triggered'; readonly connection: string; readonly child: string; readonly reqid: number }
   | { readonly type: 'simultaneous-rekey'; readonly ikeSa: string; readonly connection: string; readonly child: string | null; readonly won: boolean };
 
 export interface IkeHost {

@@ -3,6 +3,7 @@
 import type { ConnectionConfig, IkeSettings } from '../connection.js';
 import type { ChildRemovalReason, IkeHost, UdpAddress } from '../ports.js';
 import type { IkeSa } from '../sa/ike-sa.js';
+import type { ChildSa } from '../sa/child-sa.js';
 import type { TrustStore } from '../auth/certs.js';
 import type { KeyExchange } from '../crypto/dh.js';
 
@@ -36,6 +37,8 @@ export interface ExchangeContext {
   fail(sa: IkeSa, failure: IkeFailure): void;
   /** Connections this message could belong to, by the addresses it used. */
   connectionsFor(local: UdpAddress, remote: UdpAddress): readonly ConnectionConfig[];
+  /** A child's SAs are gone: the manager releases (or keeps, as a trap) its policy and runs its close/dpd action. */
+  childGone(sa: IkeSa, child: ChildSa, reason: ChildRemovalReason): void;
   /** RFC 7296 2.4: the peer says it has no other IKE SA with us: drop every older one with the same identities. */
   initialContact(sa: IkeSa): void;
   /** The DH key pair for a new IKE SA we initiate (normally fresh; see IkeManagerOptions). */

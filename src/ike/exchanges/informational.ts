@@ -32,8 +32,8 @@ export function removeChild(ctx: ExchangeContext, sa: IkeSa, child: ChildSa, rea
   child.pendingOutbound = null;
   ctx.host.removeChildSa('inbound', child.spiIn, reason, child.successorSpiIn);
   child.transition('deleted');
-  if (!sa.liveChildren().some((c) => c.init.reqid === child.init.reqid)) ctx.host.removePolicy(child.init.reqid);
   ctx.host.event({ type: 'child-removed', ikeSa: sa.label, connection: child.init.connection, child: child.init.config.name, spiIn: child.spiIn, spiOut: child.spiOut, reason });
+  ctx.childGone(sa, child, reason);
 }
 
 /** Sends DELETE for our inbound SPI of `child`; both halves go when the answer arrives. */
