@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import type { ConnectionConfig, IkeSettings } from '../ike/connection.js';
 import { TrustStore } from '../ike/auth/certs.js';
 import { IkeManager } from '../ike/manager.js';
-import type { IkeDatagram, UdpAddress } from '../ike/ports.js';
+import type { IkeDatagram } from '../ike/ports.js';
 import { UdpTransport } from '../io/udp/udp-transport.js';
 import type { IpsecEndpoint } from './endpoint.js';
 import { EndpointIkeHost } from './ike-host.js';
@@ -88,4 +88,3 @@ function addressOfPeer(peer: string): string {
   return peer.slice(0, peer.lastIndexOf(':'));
 }
 
-export type { UdpAddress };

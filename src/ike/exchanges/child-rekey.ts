@@ -21,7 +21,6 @@ import type { ChildSa } from '../sa/child-sa.js';
 import type { IkeSa } from '../sa/ike-sa.js';
 import { acceptChildResponse, answerChildRequest, childRequest, switchOutbound } from './child-create.js';
 import type { ExchangeContext } from './context.js';
-import { ikeFailure } from './failures.js';
 import { deleteChild, removeChild } from './informational.js';
 import { findNotify, first, firstError, notify } from './payloads.js';
 import { sendRequest, sendResponse } from './protect.js';
@@ -44,11 +43,10 @@ export function startChildRekey(ctx: ExchangeContext, sa: IkeSa, config: ChildCo
     old.transition('rekeying');
     payloads.push(notify(NOTIFY_STATUS.REKEY_SA, Buffer.alloc(0), PROTOCOL.ESP, spiBytes(old.spiIn)));
   }
-  const [saPayload, ...rest] = childPayloads.filter((p) => p.kind === 'SA');
-  payloads.push(...childPayloads.filter((p) => p.kind === 'NOTIFY'), saPayload!, { kind: 'NONCE', critical: false, nonce: ni });
+  // RFC 7296 1.3.1 order: [N(REKEY_SA),] [N(USE_TRANSPORT_MODE),] SA, Ni, [KEi,] TSi, TSr.
+  payloads.push(...childPayloads.filter((p) => p.kind === 'NOTIFY'), ...childPayloads.filter((p) => p.kind === 'SA'), { kind: 'NONCE', critical: false, nonce: ni });
   if (ke !== null) payloads.push({ kind: 'KE', critical: false, group: ke.group, keyData: ke.publicKey });
   payloads.push(...childPayloads.filter((p) => p.kind === 'TSi' || p.kind === 'TSr'));
-  void rest;
   sendRequest(ctx, sa, EXCHANGE.CREATE_CHILD_SA, payloads, {
     exchange: old === null ? 'CREATE_CHILD_SA (new child)' : 'CREATE_CHILD_SA (rekey child)',
     onResponse: (s, _message, inner) => {
@@ -189,11 +187,8 @@ export function respondCreateChild(ctx: ExchangeContext, sa: IkeSa, message: Ike
     }
     old.successorSpiIn = answer.child.spiIn;
   }
-  const [saAnswer, ...others] = answer.payloads.filter((p) => p.kind === 'SA');
-  void others;
-  const out: Payload[] = [...answer.payloads.filter((p) => p.kind === 'NOTIFY'), saAnswer!, { kind: 'NONCE', critical: false, nonce: nr }];
+  const out: Payload[] = [...answer.payloads.filter((p) => p.kind === 'NOTIFY'), ...answer.payloads.filter((p) => p.kind === 'SA'), { kind: 'NONCE', critical: false, nonce: nr }];
   if (ourKe !== null) out.push({ kind: 'KE', critical: false, group: ourKe.group, keyData: ourKe.publicKey });
   out.push(...answer.payloads.filter((p) => p.kind === 'TSi' || p.kind === 'TSr'));
   reply(out);
-  void ikeFailure;
 }

@@ -135,7 +135,7 @@ export function respondIkeSaInit(ctx: ExchangeContext, input: InitResponderInput
   ctx.register(sa);
   // The response goes back the way the request came; the move to 4500 is the initiator's (2.23).
   ctx.host.send({ bytes, local, remote });
-  applyNatDetection(ctx, sa, payloads, message);
+  applyNatDetection(ctx, sa, payloads);
   sa.local = local;
   sa.remote = remote;
   return sa;

@@ -146,7 +146,7 @@ function onInitResponse(ctx: ExchangeContext, sa: IkeSa, message: IkeMessage, pa
   }
   sa.crypto = keyed;
   ctx.register(sa);
-  applyNatDetection(ctx, sa, payloads, message);
+  applyNatDetection(ctx, sa, payloads);
   onReady(sa);
 }
 
@@ -188,11 +188,10 @@ export function keyIkeSa(sa: IkeSa, negotiated: Negotiated, peerKe: Buffer, reke
 }
 
 /** RFC 7296 2.23: after IKE_SA_INIT, a detected (or forced) NAT moves IKE and ESP to port 4500. */
-function applyNatDetection(ctx: ExchangeContext, sa: IkeSa, payloads: readonly Payload[], message: IkeMessage): void {
+function applyNatDetection(ctx: ExchangeContext, sa: IkeSa, payloads: readonly Payload[]): void {
   const sources = allNotifies(payloads, NOTIFY_STATUS.NAT_DETECTION_SOURCE_IP).map((n) => n.data);
   const destinations = allNotifies(payloads, NOTIFY_STATUS.NAT_DETECTION_DESTINATION_IP).map((n) => n.data);
   const result = evaluateNatDetection(sa.spiI, sa.spiR, sources, destinations, sa.remote, sa.local);
-  void message;
   if (result !== null) {
     sa.natRemote = result.remoteBehindNat;
     sa.natLocal = result.localBehindNat;

@@ -2,8 +2,8 @@
 // the RFC's message diagrams.
 import { createHash } from 'node:crypto';
 import type { TrustStore } from '../auth/certs.js';
-import { CERT_ENCODING, PAYLOAD } from '../message/numbers.js';
-import type { CertReqPayload, IdPayload, IkeMessage, NotifyPayload, Payload } from '../message/types.js';
+import { CERT_ENCODING } from '../message/numbers.js';
+import type { CertReqPayload, IdPayload, NotifyPayload, Payload } from '../message/types.js';
 
 export function notify(notifyType: number, data: Buffer = Buffer.alloc(0), protocolId = 0, spi: Buffer = Buffer.alloc(0)): NotifyPayload {
   return { kind: 'NOTIFY', critical: false, protocolId, spi, notifyType, data };
@@ -45,14 +45,3 @@ export function idPayload(kind: 'IDi' | 'IDr', idType: number, data: Buffer): Id
   return { kind, critical: false, idType, data, body };
 }
 
-/** The outer payloads of an unprotected message (IKE_SA_INIT). */
-export function outerPayloads(message: IkeMessage): readonly Payload[] {
-  return message.payloads;
-}
-
-/** Whether a message carries a protected (SK) payload. */
-export function isProtected(message: IkeMessage): boolean {
-  return message.payloads.some((p) => p.kind === 'SK' || p.kind === 'SKF');
-}
-
-export const NO_PAYLOAD = PAYLOAD.NONE;
