@@ -29,7 +29,7 @@ import { deleteChild, deleteIkeSa, removeChild, respondInformational, sendLivene
 import { respondCreateChild, startChildRekey } from './exchanges/child-rekey.js';
 import { isIkeRekey, respondIkeRekey, startIkeRekey } from './exchanges/ike-rekey.js';
 import { switchOutbound } from './exchanges/child-create.js';
-import { notify } from './exchanges/payloads.js';
+import { notify, spiBytes } from './exchanges/payloads.js';
 import { resend, sendRequest, sendResponse } from './exchanges/protect.js';
 
 /** Half-open IKE SAs older than this are forgotten (strongSwan: half_open_timeout 30 s). */
@@ -435,9 +435,7 @@ export class IkeManager {
     const last = this.invalidSpiSentAt.get(from);
     if (last !== undefined && now - last < this.options.settings.invalidSpiIntervalS * 1000) return false;
     this.invalidSpiSentAt.set(from, now);
-    const data = Buffer.alloc(4);
-    data.writeUInt32BE(spi >>> 0, 0);
-    this.runOrQueue(sa, () => sendRequest(this.ctx, sa, EXCHANGE.INFORMATIONAL, [notify(NOTIFY_ERROR.INVALID_SPI, data, PROTOCOL.ESP)], {
+    this.runOrQueue(sa, () => sendRequest(this.ctx, sa, EXCHANGE.INFORMATIONAL, [notify(NOTIFY_ERROR.INVALID_SPI, spiBytes(spi), PROTOCOL.ESP)], {
       exchange: 'INFORMATIONAL (INVALID_SPI)', onResponse: () => undefined,
     }));
     return true;

@@ -22,7 +22,7 @@ import { ChildSa } from '../sa/child-sa.js';
 import type { IkeSa } from '../sa/ike-sa.js';
 import type { ExchangeContext, IkeFailure } from './context.js';
 import { failureOfPeerNotify, ikeFailure } from './failures.js';
-import { findNotify, first, firstError, notify } from './payloads.js';
+import { findNotify, first, firstError, notify, spiBytes } from './payloads.js';
 import { acceptNarrowed, narrowAsResponder, payloadTsOf, resolveTs, spdTsOf } from './selectors.js';
 
 /** What the initiator of a child negotiation remembers until the response arrives. */
@@ -33,12 +33,6 @@ export interface ChildRequest {
   readonly tsi: readonly PayloadTs[];
   readonly tsr: readonly PayloadTs[];
   readonly rekeyOf: ChildSa | null;
-}
-
-function spiBytes(spi: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(spi >>> 0, 0);
-  return b;
 }
 
 /** IKE_AUTH carries no KE: DH transforms in its ESP proposals are left out (RFC 7296 1.2). */

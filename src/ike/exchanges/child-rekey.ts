@@ -22,15 +22,9 @@ import type { IkeSa } from '../sa/ike-sa.js';
 import { acceptChildResponse, answerChildRequest, childRequest, switchOutbound } from './child-create.js';
 import type { ExchangeContext } from './context.js';
 import { deleteChild, removeChild } from './informational.js';
-import { findNotify, first, firstError, notify } from './payloads.js';
+import { findNotify, first, firstError, notify, spiBytes } from './payloads.js';
 import { sendRequest, sendResponse } from './protect.js';
 import { NONCE_LENGTH } from './ike-sa-init.js';
-
-function spiBytes(spi: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(spi >>> 0, 0);
-  return b;
-}
 
 /** Starts a rekey of `old` (or, with old null, a new child for `config`). */
 export function startChildRekey(ctx: ExchangeContext, sa: IkeSa, config: ChildConfig, old: ChildSa | null): void {

@@ -130,10 +130,7 @@ function establish(ctx: ExchangeContext, sa: IkeSa): void {
   const now = ctx.host.now();
   const connection = sa.connection!;
   sa.transition('established');
-  sa.establishedAt = now;
-  const jitter = connection.ikeRandTimeS > 0 ? Math.floor(Math.random() * connection.ikeRandTimeS * 1000) : 0;
-  sa.rekeyAt = connection.ikeRekeyTimeS > 0 ? now + connection.ikeRekeyTimeS * 1000 - jitter : null;
-  sa.expireAt = connection.ikeLifeTimeS > 0 ? now + connection.ikeLifeTimeS * 1000 : null;
+  sa.scheduleLifetimes(now);
   ctx.host.event({
     type: 'ike-established', ikeSa: sa.label, connection: connection.name, peer: `${sa.remote.address}:${sa.remote.port}`,
     role: sa.role, proposal: sa.crypto!.proposal,

@@ -44,10 +44,7 @@ function succeed(ctx: ExchangeContext, old: IkeSa, fresh: IkeSa): void {
   old.supersededBy = fresh;
   old.rekeyInFlight = false;
   fresh.transition('established');
-  fresh.establishedAt = now;
-  const jitter = connection.ikeRandTimeS > 0 ? Math.floor(Math.random() * connection.ikeRandTimeS * 1000) : 0;
-  fresh.rekeyAt = connection.ikeRekeyTimeS > 0 ? now + connection.ikeRekeyTimeS * 1000 - jitter : null;
-  fresh.expireAt = connection.ikeLifeTimeS > 0 ? now + connection.ikeLifeTimeS * 1000 : null;
+  fresh.scheduleLifetimes(now);
   ctx.register(fresh);
   ctx.host.event({ type: 'ike-rekeyed', ikeSa: fresh.label, connection: connection.name, replaces: old.label, role: fresh.role, proposal: fresh.crypto!.proposal });
 }

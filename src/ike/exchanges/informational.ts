@@ -11,14 +11,8 @@ import type { ChildSa } from '../sa/child-sa.js';
 import type { IkeSa } from '../sa/ike-sa.js';
 import { switchOutbound } from './child-create.js';
 import type { ExchangeContext } from './context.js';
-import { allNotifies } from './payloads.js';
+import { allNotifies, spiBytes } from './payloads.js';
 import { sendRequest, sendResponse } from './protect.js';
-
-function spiBytes(spi: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(spi >>> 0, 0);
-  return b;
-}
 
 export function deletePayload(protocolId: number, spis: readonly number[]): DeletePayload {
   return { kind: 'DELETE', critical: false, protocolId, spiSize: protocolId === PROTOCOL.IKE ? 0 : 4, spis: spis.map(spiBytes) };

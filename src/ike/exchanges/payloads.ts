@@ -45,3 +45,9 @@ export function idPayload(kind: 'IDi' | 'IDr', idType: number, data: Buffer): Id
   return { kind, critical: false, idType, data, body };
 }
 
+/** A 4-octet ESP SPI as it travels in SA, Notify and Delete payloads. */
+export function spiBytes(spi: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(spi >>> 0, 0);
+  return b;
+}

@@ -121,6 +121,15 @@ export class IkeSa {
     return this.role === 'initiator' ? this.nr! : this.ni;
   }
 
+  /** Starts the lifetimes from `now`: rekey at rekey_time minus up to rand_time of jitter, expiry at life_time (0: none). */
+  scheduleLifetimes(now: number): void {
+    const c = this.connection!;
+    const jitter = c.ikeRandTimeS > 0 ? Math.floor(Math.random() * c.ikeRandTimeS * 1000) : 0;
+    this.establishedAt = now;
+    this.rekeyAt = c.ikeRekeyTimeS > 0 ? now + c.ikeRekeyTimeS * 1000 - jitter : null;
+    this.expireAt = c.ikeLifeTimeS > 0 ? now + c.ikeLifeTimeS * 1000 : null;
+  }
+
   transition(to: IkeSaState): void {
     if (!ALLOWED[this.current].includes(to)) throw new Error(`IKE_SA ${this.label}: ${this.current} -> ${to} is not a valid transition`);
     this.current = to;
