@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
+// The flag keeps GC pauses short in the daemon (src/endpoint/node-flags.ts says why).
 // Thin launcher: the CLI is compiled TypeScript in dist/ (built by `npm ci` through the
 // package's prepare script, or by `npm run build`).
 import { existsSync } from 'node:fs';

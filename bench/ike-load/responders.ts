@@ -15,6 +15,7 @@ import type { NetnsHost, NetnsProcess } from '../../test/support/netns.js';
 import { run } from '../../test/support/netns.js';
 import { repoRoot } from '../tunnel/repo-root.js';
 import { cpuSecondsOf } from '../tunnel/tunnel.js';
+import { DAEMON_NODE_FLAGS } from '../../src/endpoint/node-flags.js';
 
 export type ResponderName = 'strongSwan' | 'ipsec-ts';
 
@@ -100,7 +101,7 @@ export const ipsecTsResponder: ResponderKind = {
     const config = join(mine, 'responder.yaml');
     writeFileSync(config, ipsecTsConfigYaml(mine, setup), { mode: 0o600 });
     const launcher = join(repoRoot(), 'bin', 'ipsec-ts.js');
-    const daemon = host.start(process.execPath, [...extraNodeArgs(), launcher, 'up', '-c', config], { name: 'ipsec-ts-responder' });
+    const daemon = host.start(process.execPath, [...DAEMON_NODE_FLAGS, ...extraNodeArgs(), launcher, 'up', '-c', config], { name: 'ipsec-ts-responder' });
     const ready = (): Promise<boolean> => run(process.execPath, [launcher, 'status', '--socket', join(mine, 'control.sock')], { timeoutMs: 5000 }).then((r) => r.code === 0);
     try {
       await poll('the ipsec-ts daemon', () => daemon.running(), ready, daemon.stderrPath);

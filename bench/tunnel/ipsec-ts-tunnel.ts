@@ -10,6 +10,7 @@ import { controlSocketOf, daemonConfigYaml, freshTunnelKeys, stateDirOf } from '
 import { repoRoot } from './repo-root.js';
 import type { Tunnel, TunnelKind } from './tunnel.js';
 import { cpuSecondsOf, residentKibOf, sumOver } from './tunnel.js';
+import { DAEMON_NODE_FLAGS } from '../../src/endpoint/node-flags.js';
 
 const READY_TIMEOUT_MS = 20_000;
 
@@ -54,7 +55,7 @@ async function startDaemons(pair: NetnsPair, runDir: string): Promise<number[]> 
     mkdirSync(stateDirOf(runDir, me), { recursive: true });
     const config = join(runDir, `${me.name}.yaml`);
     writeFileSync(config, daemonConfigYaml(runDir, me, peer, keys), { mode: 0o600 });
-    const daemon = host.start(process.execPath, [...extraNodeArgs(), launcher(), 'up', '-c', config], { name: `daemon-${me.name}` });
+    const daemon = host.start(process.execPath, [...DAEMON_NODE_FLAGS, ...extraNodeArgs(), launcher(), 'up', '-c', config], { name: `daemon-${me.name}` });
     await waitReady(controlSocketOf(runDir, me), daemon);
     pids.push(daemon.pid);
   }

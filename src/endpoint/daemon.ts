@@ -21,6 +21,7 @@ import { StateStore } from './store/state-store.js';
 import { startIkeRuntime } from './ike-runtime.js';
 import type { IkeRuntime } from './ike-runtime.js';
 import type { ManualSaConfig } from '../config/types.js';
+import { DAEMON_NODE_FLAGS, missingDaemonNodeFlags } from './node-flags.js';
 
 export interface DaemonDeps {
   readonly version: string;
@@ -108,6 +109,12 @@ export async function startDaemon(config: DaemonConfig, deps: DaemonDeps): Promi
       listen: endpoint.listen, control: config.control.socket, tun: tun?.name ?? null,
       metrics: metrics?.address() ?? null, sas: config.sas.length, policies: config.policies.length,
     });
+    const missing = missingDaemonNodeFlags();
+    if (missing.length > 0) {
+      log.warn('node runs without the daemon\'s GC flags: expect delivery bursts (and UDP loss in receivers with small socket buffers) above about 100 Mbit/s', {
+        missing, advice: `start the daemon through the ipsec-ts launcher (bin/ipsec-ts.js), or run node ${DAEMON_NODE_FLAGS.join(' ')} bin/ipsec-ts.js up ...`,
+      });
+    }
     return {
       endpoint, controlSocket: config.control.socket, metrics: metrics?.address() ?? null,
       tun: tun === null ? null : { name: tun.name, mtu: tun.mtu },

@@ -7,6 +7,7 @@ import type { IkeEventRecord, IkeSaSummary } from '../../src/endpoint/control/ha
 import type { NetnsHost, NetnsProcess } from '../support/netns.js';
 import type { Daemon } from '../netns/support.js';
 import { BIN, cli, cliJsonLines, waitFor } from '../netns/support.js';
+import { DAEMON_NODE_FLAGS } from '../../src/endpoint/node-flags.js';
 
 /**
  * The daemon's launcher: bin/ipsec-ts.js of this checkout, or IPSEC_TS_INTEROP_BIN (another build
@@ -16,7 +17,7 @@ export const DAEMON_BIN = process.env.IPSEC_TS_INTEROP_BIN ?? BIN;
 
 /** Starts `ipsec-ts up -c config` in host's namespace; resolves once `ipsec-ts status` answers. */
 export async function startTsDaemon(host: NetnsHost, config: string, socket: string, name: string): Promise<Daemon> {
-  const proc = host.start(process.execPath, [DAEMON_BIN, 'up', '-c', config], { name });
+  const proc = host.start(process.execPath, [...DAEMON_NODE_FLAGS, DAEMON_BIN, 'up', '-c', config], { name });
   await waitFor(async () => !proc.running() || (await cli(['status', '--socket', socket], 5000)).code === 0,
     15_000, `daemon ${name} to answer \`ipsec-ts status --socket ${socket}\``, () => JSON.stringify(proc.output()));
   if (!proc.running()) throw new Error(`daemon ${name} exited early: ${JSON.stringify(proc.output())}`);

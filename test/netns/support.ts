@@ -5,6 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ExecResult, NetnsHost, NetnsProcess } from '../support/netns.js';
 import { run } from '../support/netns.js';
+import { DAEMON_NODE_FLAGS } from '../../src/endpoint/node-flags.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/ipsec-ts.js', import.meta.url));
 const DIST_MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
@@ -121,7 +122,7 @@ export interface Daemon {
 
 /** Starts `ipsec-ts up -c config` in host's namespace and waits until `ipsec-ts status` answers. */
 export async function startDaemon(host: NetnsHost, config: string, socket: string, name: string): Promise<Daemon> {
-  const proc = host.start(process.execPath, [BIN, 'up', '-c', config], { name });
+  const proc = host.start(process.execPath, [...DAEMON_NODE_FLAGS, BIN, 'up', '-c', config], { name });
   await waitFor(async () => {
     if (!proc.running()) return true;
     return (await cli(['status', '--socket', socket], 5000)).code === 0;
