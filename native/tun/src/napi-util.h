@@ -43,6 +43,24 @@ static inline int get_args(napi_env env, napi_callback_info info, size_t want, n
   return 1;
 }
 
+// The boolean at argument index i, or def when the caller passed fewer arguments.
+static inline int get_optional_bool(napi_env env, napi_callback_info info, size_t i, int def, int *out) {
+  napi_value argv[8];
+  size_t argc = 8;
+  if (i >= 8 || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc <= i) {
+    *out = def;
+    return 1;
+  }
+  bool v = false;
+  if (napi_get_value_bool(env, argv[i], &v) != napi_ok) {
+    napi_throw_type_error(env, "ERR_IPSEC_TS_TUN", "expected a boolean");
+    return 0;
+  }
+  *out = v ? 1 : 0;
+  return 1;
+}
+
 static inline int get_i32(napi_env env, napi_value v, int32_t *out) {
   if (napi_get_value_int32(env, v, out) != napi_ok) {
     napi_throw_type_error(env, "ERR_IPSEC_TS_TUN", "expected a number");

@@ -106,8 +106,14 @@ static void reader_join(reader_t *r) {
   r->joined = 1;
 }
 
+static void loop_close(reader_t *r);
+
 static void reader_shutdown(reader_t *r) {
   atomic_store(&r->stopping, 1);
+  if (r->on_loop) {
+    loop_close(r);
+    return;
+  }
   if (!r->tsfn_released) {
     r->tsfn_released = 1;
     napi_release_threadsafe_function(r->tsfn, napi_tsfn_abort);  // queued batches are freed
@@ -117,7 +123,7 @@ static void reader_shutdown(reader_t *r) {
 
 static void reader_release_owner(reader_t *r) {
   if (--r->owners > 0) return;
-  close(r->wake_fd);
+  if (r->wake_fd >= 0) close(r->wake_fd);
   if (r->ctx_free) r->ctx_free(r->ctx);
   free(r);
 }
@@ -145,6 +151,17 @@ static napi_value slab_to_js(napi_env env, batch_t *b) {
   return ab;
 }
 
+// The callback's arguments (slab or undefined, count, errno) for a batch; frees the batch.
+static void batch_to_args(napi_env env, batch_t *b, napi_value argv[3]) {
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  argv[0] = b->slab ? slab_to_js(env, b) : undefined;
+  if (argv[0] == NULL) argv[0] = undefined;
+  argv[1] = make_int(env, b->count);
+  argv[2] = make_int(env, b->err);
+  batch_free(b);
+}
+
 // Runs on the JS thread for each queued batch; env is NULL when the tsfn is being torn down.
 static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
   (void)context;
@@ -155,11 +172,7 @@ static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
   }
   napi_value argv[3], undefined, ignored;
   napi_get_undefined(env, &undefined);
-  argv[0] = b->slab ? slab_to_js(env, b) : undefined;
-  if (argv[0] == NULL) argv[0] = undefined;
-  argv[1] = make_int(env, b->count);
-  argv[2] = make_int(env, b->err);
-  batch_free(b);
+  batch_to_args(env, b, argv);
   napi_call_function(env, undefined, js_cb, 3, argv, &ignored);
 }
 
@@ -179,9 +192,172 @@ static void handle_finalize(napi_env env, void *data, void *hint) {
   reader_release_owner(data);
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// On the event loop: a uv_poll handle on the JS thread
+
+// Batches read per readable event at most, before libuv gets to run timers and other fds
+// (the poll is level-triggered: what is left makes it fire again).
+#define LOOP_BATCHES_PER_WAKE 4
+// POLLERR in a row with nothing fatal read: past this the fd is taken as broken (no busy loop).
+#define LOOP_MAX_POLL_ERRORS 1000
+
+// Calls the JS callback like a libuv I/O callback would: through napi_make_callback, so that
+// process.nextTick callbacks and microtasks run when it returns. Frees the batch.
+static void loop_call(reader_t *r, batch_t *b) {
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) {
+    batch_free(b);
+    return;
+  }
+  napi_value cb = NULL, resource = NULL, argv[3], ignored;
+  if (napi_get_reference_value(env, r->callback, &cb) == napi_ok && cb != NULL &&
+      napi_get_reference_value(env, r->resource, &resource) == napi_ok && resource != NULL) {
+    batch_to_args(env, b, argv);
+    if (napi_make_callback(env, r->async_context, resource, cb, 3, argv, &ignored) != napi_ok) {
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (pending) {
+        napi_value err;
+        napi_get_and_clear_last_exception(env, &err);
+        napi_fatal_exception(env, err);  // 'uncaughtException', as for any I/O callback
+      }
+    }
+  } else {
+    batch_free(b);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void loop_report_error(reader_t *r, int err) {
+  atomic_fetch_add(&r->read_errors, 1);
+  batch_t *b = calloc(1, sizeof *b);
+  if (!b) return;
+  b->err = err;
+  loop_call(r, b);
+}
+
+static void loop_on_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  reader_t *r = handle->data;
+  if (status < 0) {
+    // libuv says UV_EBADF for any POLLERR and stops the handle. A read tells what it was: a
+    // fatal errno (EBADFD: the interface was deleted), or a socket error the fill function
+    // consumes and counts (an ICMP error on a UDP socket); then polling goes on.
+    batch_t *b = NULL;
+    int drained = 0;
+    int err = r->fill(r, &b, &drained);
+    if (b != NULL) {
+      atomic_fetch_add(&r->packets, b->count);
+      atomic_fetch_add(&r->batches, 1);
+      loop_call(r, b);
+    }
+    if (r->poll == NULL) return;
+    if (err == 0 && ++r->poll_errors < LOOP_MAX_POLL_ERRORS && uv_poll_start(r->poll, UV_READABLE, loop_on_readable) == 0) return;
+    loop_report_error(r, err ? err : -status);
+    loop_close(r);
+    return;
+  }
+  r->poll_errors = 0;
+  for (int i = 0; i < LOOP_BATCHES_PER_WAKE && r->poll != NULL; i++) {
+    batch_t *b = NULL;
+    int drained = 0;
+    int err = r->fill(r, &b, &drained);
+    if (b != NULL) {
+      atomic_fetch_add(&r->packets, b->count);
+      atomic_fetch_add(&r->batches, 1);
+      loop_call(r, b);  // may stop the reader (r->poll becomes NULL); r itself lives on
+    }
+    if (err) {
+      // EBADFD: the interface was deleted under us. Nothing more will come from this fd.
+      if (r->poll != NULL) {
+        loop_report_error(r, err);
+        loop_close(r);
+      }
+      return;
+    }
+    if (drained) return;
+  }
+}
+
+static void loop_closed(uv_handle_t *handle) {
+  reader_t *r = handle->data;
+  free(handle);
+  reader_release_owner(r);
+}
+
+static void loop_env_cleanup(void *arg) {
+  reader_t *r = arg;
+  r->cleanup_hook = 0;  // running now: loop_close must not remove it
+  loop_close(r);
+}
+
+// Stops reading and closes the handle (its close callback drops one owner). Idempotent; JS thread.
+static void loop_close(reader_t *r) {
+  atomic_store(&r->stopping, 1);
+  if (r->poll == NULL) return;
+  uv_poll_stop(r->poll);
+  uv_close((uv_handle_t *)r->poll, loop_closed);
+  r->poll = NULL;
+  if (r->cleanup_hook) {
+    r->cleanup_hook = 0;
+    napi_remove_env_cleanup_hook(r->env, loop_env_cleanup, r);
+  }
+  napi_delete_reference(r->env, r->callback);
+  napi_delete_reference(r->env, r->resource);
+  napi_async_destroy(r->env, r->async_context);
+}
+
+static napi_value loop_start(napi_env env, reader_t *r, napi_value callback, const char *name) {
+  uv_loop_t *loop = NULL;
+  napi_value resource, resource_name, handle;
+  r->env = env;
+  r->wake_fd = -1;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || napi_create_object(env, &resource) != napi_ok ||
+      napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
+      napi_async_init(env, resource, resource_name, &r->async_context) != napi_ok) {
+    if (r->ctx_free) r->ctx_free(r->ctx);
+    free(r);
+    return throw_last_error(env);
+  }
+  napi_create_reference(env, callback, 1, &r->callback);
+  napi_create_reference(env, resource, 1, &r->resource);
+  r->poll = malloc(sizeof *r->poll);
+  int rc = r->poll ? uv_poll_init(loop, r->poll, r->fd) : UV_ENOMEM;
+  if (rc == 0) {
+    r->poll->data = r;
+    rc = uv_poll_start(r->poll, UV_READABLE, loop_on_readable);
+    if (rc != 0) {
+      uv_close((uv_handle_t *)r->poll, (uv_close_cb)free);
+      r->poll = NULL;
+    }
+  } else {
+    free(r->poll);
+    r->poll = NULL;
+  }
+  if (rc != 0) {
+    napi_delete_reference(env, r->callback);
+    napi_delete_reference(env, r->resource);
+    napi_async_destroy(env, r->async_context);
+    if (r->ctx_free) r->ctx_free(r->ctx);
+    free(r);
+    napi_throw_error(env, "ERR_IPSEC_TS_TUN", uv_strerror(rc));
+    return NULL;
+  }
+  r->owners = 2;  // the JS handle and the poll handle
+  if (napi_add_env_cleanup_hook(env, loop_env_cleanup, r) == napi_ok) r->cleanup_hook = 1;
+  if (napi_create_external(env, r, handle_finalize, NULL, &handle) != napi_ok) {
+    loop_close(r);
+    reader_release_owner(r);
+    return throw_last_error(env);
+  }
+  return handle;
+}
+
 napi_value reader_start(napi_env env, napi_value callback, const char *thread_name, int fd, uint32_t max_batch,
                         uint32_t read_size, size_t slab_size, uint32_t queue_batches, int wait_when_full,
-                        reader_fill_fn fill, void *ctx, reader_free_fn ctx_free) {
+                        int on_loop, reader_fill_fn fill, void *ctx, reader_free_fn ctx_free) {
   reader_t *r = calloc(1, sizeof *r);
   if (!r) {
     if (ctx_free) ctx_free(ctx);
@@ -195,6 +371,8 @@ napi_value reader_start(napi_env env, napi_value callback, const char *thread_na
   r->fill = fill;
   r->ctx = ctx;
   r->ctx_free = ctx_free;
+  r->on_loop = on_loop;
+  if (on_loop) return loop_start(env, r, callback, thread_name);
   r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (r->wake_fd < 0) {
     if (ctx_free) ctx_free(ctx);

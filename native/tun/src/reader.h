@@ -1,6 +1,10 @@
-// The batching reader thread shared by the TUN device and the UDP socket: one thread per fd,
-// poll() + non-blocking reads until the fd would block, each batch packed into one malloc'd
-// slab handed to JS through a thread-safe function (one JS call and one ArrayBuffer per batch).
+// The batching reader shared by the TUN device and the UDP socket. Non-blocking reads until the
+// fd would block, each batch packed into one malloc'd slab handed to JS (one JS call and one
+// ArrayBuffer per batch). Two ways to run it:
+//   on the event loop (uv_poll on the JS thread): the fd is read when libuv says it is readable,
+//     and the callback runs at once; no other thread, no hand-off. The daemon's choice.
+//   on a thread of its own: poll() + reads there, batches queued to JS through a thread-safe
+//     function; reading goes on while JS is busy, at the price of a thread wake-up per batch.
 // What a batch holds is up to the fill function of each kind of fd.
 #ifndef IPSEC_TS_READER_H
 #define IPSEC_TS_READER_H
@@ -10,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <node_api.h>
+#include <uv.h>
 
 // One batch on its way to JS: the slab becomes the ArrayBuffer; JS receives (slab, count,
 // errno). count 0 with errno != 0 reports a fatal read error.
@@ -37,6 +42,14 @@ struct reader {
   reader_fill_fn fill;
   void *ctx;           // the fill function's own state, freed with ctx_free
   reader_free_fn ctx_free;
+  int on_loop;         // 1: uv_poll on the JS thread; 0: a thread of its own
+  uv_poll_t *poll;     // on_loop: the poll handle, NULL once closing
+  napi_env env;        // on_loop: for the callback
+  napi_ref callback;   // on_loop
+  napi_ref resource;   // on_loop: the async resource of napi_make_callback
+  napi_async_context async_context;
+  int cleanup_hook;    // on_loop: the env cleanup hook is registered
+  int poll_errors;     // on_loop: POLLERR events in a row
   pthread_t thread;
   napi_threadsafe_function tsfn;
   atomic_int stopping;
@@ -56,9 +69,10 @@ void batch_free(batch_t *b);
 // Allocates the reader with its fd, sizes, fill function and ctx, creates the tsfn and the JS
 // handle and starts the thread. Returns the handle, or NULL with a JS exception pending (ctx is
 // then freed with ctx_free). slab_size is the fill function's business (0 when it sizes its own).
+// on_loop: read on the JS thread's event loop (queue_batches and wait_when_full then unused).
 napi_value reader_start(napi_env env, napi_value callback, const char *name, int fd, uint32_t max_batch,
                         uint32_t read_size, size_t slab_size, uint32_t queue_batches, int wait_when_full,
-                        reader_fill_fn fill, void *ctx, reader_free_fn ctx_free);
+                        int on_loop, reader_fill_fn fill, void *ctx, reader_free_fn ctx_free);
 
 napi_value reader_stop_js(napi_env env, napi_callback_info info);
 napi_value reader_stats_js(napi_env env, napi_callback_info info);

@@ -193,7 +193,7 @@ static int tun_fill(reader_t *r, batch_t **out, int *drained) {
   return err;
 }
 
-// startReader(fd, callback, maxBatch, readSize, queueBatches, waitWhenFull) -> handle
+// startReader(fd, callback, maxBatch, readSize, queueBatches, waitWhenFull[, onLoop]) -> handle
 static napi_value tun_start_reader(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   int32_t fd, max_batch, read_size, queue_batches;
@@ -210,13 +210,15 @@ static napi_value tun_start_reader(napi_env env, napi_callback_info info) {
     return NULL;
   }
   CHECK(env, napi_get_value_bool(env, argv[5], &wait_when_full));
+  int on_loop = 0;
+  if (!get_optional_bool(env, info, 6, 0, &on_loop)) return NULL;
   // Room for max_batch packets of read_size bytes, but at most SLAB_DATA_MAX (big MTUs get
   // shorter batches rather than slabs above glibc's mmap threshold).
   size_t data = (size_t)max_batch * (size_t)read_size;
   if (data > SLAB_DATA_MAX) data = SLAB_DATA_MAX > (size_t)read_size ? SLAB_DATA_MAX : (size_t)read_size;
   size_t slab_size = (size_t)(max_batch + 1) * sizeof(uint32_t) + data;
   return reader_start(env, argv[1], "ipsec-ts-tun reader", fd, (uint32_t)max_batch, (uint32_t)read_size,
-                      slab_size, (uint32_t)queue_batches, wait_when_full, tun_fill, NULL, NULL);
+                      slab_size, (uint32_t)queue_batches, wait_when_full, on_loop, tun_fill, NULL, NULL);
 }
 
 // ---------------------------------------------------------------------------------------------

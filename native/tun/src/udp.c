@@ -295,7 +295,7 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// udpStartReader(fd, callback, maxBatch, readSize, queueBatches, waitWhenFull) -> handle
+// udpStartReader(fd, callback, maxBatch, readSize, queueBatches, waitWhenFull[, onLoop]) -> handle
 static napi_value udp_start_reader(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   int32_t fd, max_batch, read_size, queue_batches;
@@ -309,13 +309,15 @@ static napi_value udp_start_reader(napi_env env, napi_callback_info info) {
     return NULL;
   }
   CHECK(env, napi_get_value_bool(env, argv[5], &wait_when_full));
+  int on_loop = 0;
+  if (!get_optional_bool(env, info, 6, 0, &on_loop)) return NULL;
   udp_scratch_t *s = udp_scratch_new((uint32_t)max_batch, (uint32_t)read_size);
   if (!s) {
     napi_throw_error(env, "ERR_IPSEC_TS_TUN", "out of memory for the UDP reader");
     return NULL;
   }
   return reader_start(env, argv[1], "ipsec-ts-udp reader", fd, (uint32_t)max_batch, (uint32_t)read_size, 0,
-                      (uint32_t)queue_batches, wait_when_full, udp_fill, s, udp_scratch_free);
+                      (uint32_t)queue_batches, wait_when_full, on_loop, udp_fill, s, udp_scratch_free);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,12 +15,14 @@ export interface TunAddon {
   writeBatch(fd: number, packets: readonly Uint8Array[]): number;
   lastWriteErrno(): number;
   /**
-   * Starts the reader thread. onBatch gets a slab (uint32 offsets[count + 1], then the packets)
-   * and count, or (undefined, 0, errno) for a fatal read error. With waitWhenFull the thread
-   * stops reading while queueBatches batches wait; otherwise it drops batches and counts them.
+   * Starts the reader. onBatch gets a slab (uint32 offsets[count + 1], then the packets) and
+   * count, or (undefined, 0, errno) for a fatal read error. onLoop: read on this thread's event
+   * loop when the fd is readable (no thread; queueBatches and waitWhenFull unused). Otherwise a
+   * reader thread: with waitWhenFull it stops reading while queueBatches batches wait for JS,
+   * else it drops batches and counts them.
    */
   startReader(fd: number, onBatch: (slab: ArrayBuffer | undefined, count: number, errno: number) => void,
-    maxBatch: number, readSize: number, queueBatches: number, waitWhenFull: boolean): TunReaderHandle;
+    maxBatch: number, readSize: number, queueBatches: number, waitWhenFull: boolean, onLoop?: boolean): TunReaderHandle;
   stopReader(handle: TunReaderHandle): void;
   readerStats(handle: TunReaderHandle): TunReaderStats;
 }

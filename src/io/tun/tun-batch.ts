@@ -1,4 +1,4 @@
-// The reader thread's batch format (native/tun/src/tun.c): one ArrayBuffer per batch,
+// The TUN reader's batch format (native/tun/src/tun.c): one ArrayBuffer per batch,
 // uint32 offsets[count + 1] (native byte order) at its start, packet i in [offsets[i], offsets[i + 1]).
 
 /** Buffer views of the batch's packets (no copies). */

@@ -1,5 +1,5 @@
-// The Linux TUN device: open (addon + `ip` configuration), batched reads from a native reader
-// thread, synchronous writes. Opening is not network input: failures throw TunError.
+// The Linux TUN device: open (addon + `ip` configuration), batched reads by the native reader
+// (on the event loop, or on a thread of its own), synchronous writes. Opening is not network input: failures throw TunError.
 import { readFileSync } from 'node:fs';
 
 import { checkTunAccess, currentTunAccessFacts } from './tun-access.js';
@@ -12,7 +12,16 @@ import type { IpRunner, TunDeviceConfig } from './tun-configure.js';
 import { TunError, errnoName, openFailure } from './tun-error.js';
 import type { PacketsHandler, TunLike, TunStats } from './tun-like.js';
 
+/**
+ * Where the device is read: 'loop', on the JS thread when libuv says the fd is readable (no
+ * hand-off between threads: the least CPU per packet, and the daemon's choice); 'thread', on
+ * a reader thread of its own that keeps reading while JS is busy (queueBatches, whenBehind).
+ */
+export type ReadOn = 'loop' | 'thread';
+
 export interface TunOpenOptions {
+  /** Default 'loop'. */
+  readonly readOn?: ReadOn;
   /** IFF_MULTI_QUEUE: the device takes more queues (one fd each); this opens one. */
   readonly multiQueue?: boolean;
   /** Packets per batch at most (one JS call per batch). Default 64. */
@@ -82,7 +91,8 @@ export class TunDevice implements TunLike {
     const maxBatch = this.options.maxBatch ?? 64;
     const readSize = Math.min(65536, Math.max(this.mtu, 1500));
     const wait = (this.options.whenBehind ?? 'wait') === 'wait';
-    this.reader = this.addon.startReader(this.fd, (slab, count, errno) => this.onBatch(slab, count, errno), maxBatch, readSize, this.options.queueBatches ?? 8, wait);
+    const onLoop = (this.options.readOn ?? 'loop') === 'loop';
+    this.reader = this.addon.startReader(this.fd, (slab, count, errno) => this.onBatch(slab, count, errno), maxBatch, readSize, this.options.queueBatches ?? 8, wait, onLoop);
   }
 
   /** Called once with a message when reading stops for good (e.g. the interface was deleted). */

@@ -1,5 +1,5 @@
 // The UDP half of the native addon (native/tun/src/udp.c): a socket bound by the addon, a
-// recvmmsg reader thread, sendmmsg batches. Optional like the TUN half: an older build, or no
+// recvmmsg reader, sendmmsg batches. Optional like the TUN half: an older build, or no
 // build at all, leaves UdpTransport on node:dgram.
 import { loadTunAddon } from '../tun/tun-addon.js';
 import type { TunAddon, TunAddonLoad, TunReaderHandle, TunReaderStats } from '../tun/tun-addon.js';
@@ -13,11 +13,12 @@ export interface UdpAddon {
   /** socket + IP(V6)_PKTINFO + buffers (SO_*BUFFORCE when allowed) + bind. */
   udpOpen(address: string, port: number, bufferBytes: number): UdpOpenResult;
   /**
-   * Starts the reader thread. onBatch gets a slab (see udp-batch.ts) and count, or
-   * (undefined, 0, errno) for a fatal read error. Stopped with stopReader.
+   * Starts the reader (on the event loop with onLoop, else a thread; see TunAddon.startReader).
+   * onBatch gets a slab (see udp-batch.ts) and count, or (undefined, 0, errno) for a fatal read
+   * error. Stopped with stopReader.
    */
   udpStartReader(fd: number, onBatch: (slab: ArrayBuffer | undefined, count: number, errno: number) => void,
-    maxBatch: number, readSize: number, queueBatches: number, waitWhenFull: boolean): TunReaderHandle;
+    maxBatch: number, readSize: number, queueBatches: number, waitWhenFull: boolean, onLoop?: boolean): TunReaderHandle;
   /** Sends datagram i of the first count to addresses[i]:ports[i]; returns how many were sent. */
   udpSendBatch(fd: number, payloads: readonly Uint8Array[], addresses: readonly string[], ports: readonly number[], count: number): number;
   /** errno of the most recent datagram udpSendBatch could not send (0 if none). */

@@ -1,4 +1,4 @@
-// The UDP reader thread's batch format (native/tun/src/udp.c): one ArrayBuffer per batch,
+// The UDP reader's batch format (native/tun/src/udp.c): one ArrayBuffer per batch,
 //   uint32 offsets[count + 1] (native byte order)   datagram i is [offsets[i], offsets[i + 1])
 //   count metas of META_BYTES: [0] family 4|6, [1] 1 when the destination is known,
 //     [2..3] source port (network order), [4..19] source address, [20..35] destination address

@@ -15,8 +15,12 @@ export const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
 const MAX_BATCH = 64;
 /** Receive room per datagram: the largest UDP payload, so nothing is ever truncated. */
 const READ_SIZE = 65535;
-/** Batches waiting for the JS thread at most; then the socket's own buffer holds the rest. */
-const QUEUE_BATCHES = 16;
+/**
+ * The socket is read on the event loop (see ReadOn in tun-device.ts): while JS is busy the
+ * socket's own buffer (SOCKET_BUFFER_BYTES) holds what arrives. The queue length is unused then.
+ */
+const READ_ON_LOOP = true;
+const QUEUE_BATCHES = 1;
 
 export class UdpBindError extends Error {
   constructor(readonly address: string, readonly port: number, readonly errno: string, message: string) {
@@ -111,7 +115,7 @@ export function bindNative(addon: UdpAddon, address: string, port: number, sink:
       });
     }
   };
-  const reader: TunReaderHandle = addon.udpStartReader(fd, onBatch, MAX_BATCH, READ_SIZE, QUEUE_BATCHES, true);
+  const reader: TunReaderHandle = addon.udpStartReader(fd, onBatch, MAX_BATCH, READ_SIZE, QUEUE_BATCHES, true, READ_ON_LOOP);
   return {
     address: opened.address, port: opened.port, reportsDestination: true, kind: 'native',
     sendBatch(payloads, addresses, ports, count) {
