@@ -2,8 +2,8 @@
 //
 // A young generation (V8's semi-space) of 1 MiB keeps minor GC pauses short: with Node's
 // default (growing to 16 MiB) a scavenge stopped the daemon for 8 ms (median, 34 ms at worst)
-// at 150-200 Mbit/s, the reader threads queued the datagrams that arrived meanwhile, and the
-// daemon then wrote them into the TUN device as one burst, larger than a receiving
+// at 150-200 Mbit/s, the datagrams that arrived meanwhile waited, and the daemon then wrote
+// them into the TUN device as one burst, larger than a receiving
 // application's default socket buffer (212 KB, about 90 datagrams of 1300 bytes). With 1 MiB
 // the pauses are 0.5 ms (median) and old-space collections nearly stop. docs/PERFORMANCE.md
 // has the measurements.

@@ -1,5 +1,6 @@
 // The Linux TUN device: open (addon + `ip` configuration), batched reads by the native reader
-// (on the event loop, or on a thread of its own), synchronous writes. Opening is not network input: failures throw TunError.
+// (on the event loop, or on a thread of its own), synchronous writes. Opening is not network
+// input: failures throw TunError.
 import { readFileSync } from 'node:fs';
 
 import { checkTunAccess, currentTunAccessFacts } from './tun-access.js';
@@ -26,10 +27,10 @@ export interface TunOpenOptions {
   readonly multiQueue?: boolean;
   /** Packets per batch at most (one JS call per batch). Default 64. */
   readonly maxBatch?: number;
-  /** Batches waiting for the JS thread at most. Default 8. */
+  /** readOn 'thread': batches waiting for the JS thread at most. Default 8. */
   readonly queueBatches?: number;
   /**
-   * When that queue is full (JS is behind): 'wait' stops reading until there is room, so the
+   * readOn 'thread', when that queue is full (JS is behind): 'wait' stops reading until there is room, so the
    * device's own queue (txqueuelen) fills and the kernel drops, at no CPU cost to us (the
    * default: on a small box reading packets only to drop them steals CPU from the JS thread);
    * 'drop' keeps reading and drops whole batches here (counted in readDrops).
