@@ -192,7 +192,6 @@ static void handle_finalize(napi_env env, void *data, void *hint) {
   reader_release_owner(data);
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // On the event loop: a uv_poll handle on the JS thread
 
@@ -238,6 +237,18 @@ static void loop_report_error(reader_t *r, int err) {
   loop_call(r, b);
 }
 
+// Reads one batch and hands it to JS. Returns the fill function's errno (0: none).
+static int loop_read(reader_t *r, int *drained) {
+  batch_t *b = NULL;
+  int err = r->fill(r, &b, drained);
+  if (b != NULL) {
+    atomic_fetch_add(&r->packets, b->count);
+    atomic_fetch_add(&r->batches, 1);
+    loop_call(r, b);  // may stop the reader (r->poll becomes NULL); r itself lives on
+  }
+  return err;
+}
+
 static void loop_on_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   reader_t *r = handle->data;
@@ -245,14 +256,8 @@ static void loop_on_readable(uv_poll_t *handle, int status, int events) {
     // libuv says UV_EBADF for any POLLERR and stops the handle. A read tells what it was: a
     // fatal errno (EBADFD: the interface was deleted), or a socket error the fill function
     // consumes and counts (an ICMP error on a UDP socket); then polling goes on.
-    batch_t *b = NULL;
     int drained = 0;
-    int err = r->fill(r, &b, &drained);
-    if (b != NULL) {
-      atomic_fetch_add(&r->packets, b->count);
-      atomic_fetch_add(&r->batches, 1);
-      loop_call(r, b);
-    }
+    int err = loop_read(r, &drained);
     if (r->poll == NULL) return;
     if (err == 0 && ++r->poll_errors < LOOP_MAX_POLL_ERRORS && uv_poll_start(r->poll, UV_READABLE, loop_on_readable) == 0) return;
     loop_report_error(r, err ? err : -status);
@@ -261,14 +266,8 @@ static void loop_on_readable(uv_poll_t *handle, int status, int events) {
   }
   r->poll_errors = 0;
   for (int i = 0; i < LOOP_BATCHES_PER_WAKE && r->poll != NULL; i++) {
-    batch_t *b = NULL;
     int drained = 0;
-    int err = r->fill(r, &b, &drained);
-    if (b != NULL) {
-      atomic_fetch_add(&r->packets, b->count);
-      atomic_fetch_add(&r->batches, 1);
-      loop_call(r, b);  // may stop the reader (r->poll becomes NULL); r itself lives on
-    }
+    int err = loop_read(r, &drained);
     if (err) {
       // EBADFD: the interface was deleted under us. Nothing more will come from this fd.
       if (r->poll != NULL) {
