@@ -2,7 +2,8 @@
 // exact field, with a message that says what was found and what is expected.
 import { describe, expect, it } from 'vitest';
 import { formatConfigIssue, parseConfigText } from '../../src/config/load.js';
-import type { ConfigIssue } from '../../src/config/load.js';
+import { expectReported, showIssues } from './bad-config-row.js';
+import type { BadConfigRow } from './bad-config-row.js';
 
 const GCM_KEY = `0x${'11'.repeat(20)}`;
 
@@ -28,15 +29,8 @@ const doc = (...lines: string[]): string => `${lines.join('\n')}\n`;
 const oneSa = (change: Readonly<Record<string, string | null>> = {}, ...more: string[]): string => doc('sas:', ...saLines(change), ...more);
 const policy = (...fields: string[]): string => doc('policies:', ...fields.map((f, i) => `${i === 0 ? '  - ' : '    '}${f}`));
 
-interface Row {
-  readonly title: string;
-  readonly text: string;
-  readonly line: number;
-  readonly path: string;
-  readonly message: string;
-}
 
-const ROWS: readonly Row[] = [
+const ROWS: readonly BadConfigRow[] = [
   // YAML itself
   { title: 'an unclosed flow sequence', text: 'log:\n  level: info\nlisten: [1, 2\n', line: 4, path: '', message: 'YAML syntax: Flow sequence' },
   { title: 'a tab used for indentation', text: 'log:\n\tlevel: info\n', line: 2, path: '', message: 'indent with spaces' },
@@ -128,24 +122,13 @@ const ROWS: readonly Row[] = [
   { title: 'a listen section that is a string', text: 'listen: 0.0.0.0:4500\n', line: 1, path: 'listen', message: "expected the UDP socket (a mapping with keys address, port), got '0.0.0.0:4500'" },
 ];
 
-function show(errors: readonly ConfigIssue[]): string {
-  return errors.map(formatConfigIssue).join('\n');
-}
-
 describe('a broken configuration', () => {
   it('has a table of at least 30 cases', () => {
     expect(ROWS.length).toBeGreaterThanOrEqual(30);
   });
 
   it.each(ROWS)('reports $title on line $line', (row) => {
-    const result = parseConfigText(row.text, 'bad.yaml');
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    const match = result.errors.find((e) => e.line === row.line && e.path === row.path && e.message.includes(row.message));
-    expect(match, `no error on line ${row.line} for '${row.path}' containing "${row.message}"; got:\n${show(result.errors)}`).toBeDefined();
-    const prefix = row.path === '' ? `bad.yaml:${row.line}:${match!.column}: ` : `bad.yaml:${row.line}:${match!.column}: ${row.path}: `;
-    expect(formatConfigIssue(match!).startsWith(prefix)).toBe(true);
-    expect(match!.column).toBeGreaterThanOrEqual(1);
+    expectReported(parseConfigText(row.text, 'bad.yaml'), row, 'bad.yaml');
   });
 });
 
@@ -183,7 +166,7 @@ describe('error reporting', () => {
       const result = parseConfigText(text, 'bad.yaml');
       expect(result.ok).toBe(false);
       if (result.ok) continue;
-      const all = show(result.errors).toLowerCase();
+      const all = showIssues(result.errors).toLowerCase();
       expect(all).not.toContain(secret.slice(0, 8));
       expect(all).not.toContain(secret.slice(-8));
     }

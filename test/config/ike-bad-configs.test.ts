@@ -7,8 +7,9 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { memoryFiles } from '../../src/config/config-files.js';
-import { formatConfigIssue, parseConfigText } from '../../src/config/load.js';
-import type { ConfigIssue } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { expectReported, showIssues } from './bad-config-row.js';
+import type { BadConfigRow } from './bad-config-row.js';
 
 const certs = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/daemon/certs');
 const pem = (name: string): string => readFileSync(resolve(certs, name), 'utf8');
@@ -64,18 +65,11 @@ const PUBKEY_LOCAL = (cert: string, key: string): string => `{ address: 198.51.1
 const PUBKEY_REMOTE = '{ address: 198.51.100.2, id: east.example.com, auth: pubkey }';
 const CA = ['ike:', '  ca_certs: [ca.pem]'];
 
-interface Row {
-  readonly title: string;
-  readonly text: string;
-  readonly line: number;
-  readonly path: string;
-  readonly message: string;
-}
 
 const C = 'connections[0]';
 const CH = `${C}.children[0]`;
 
-const ROWS: readonly Row[] = [
+const ROWS: readonly BadConfigRow[] = [
   // structure and names
   { title: 'connections that is not a list', text: 'connections: west\n', line: 1, path: 'connections', message: "expected a list of connections (lines starting with '- '), got 'west'" },
   { title: 'an unknown connection key', text: conn({ conn: ['rekey_tim: 1h'] }), line: 10, path: `${C}.rekey_tim`, message: "unknown key 'rekey_tim' (did you mean 'rekey_time'?)" },
@@ -157,22 +151,13 @@ const ROWS: readonly Row[] = [
   { title: 'a zero INVALID_SPI interval', text: 'ike:\n  invalid_spi_interval: 0\n', line: 2, path: 'ike.invalid_spi_interval', message: 'expected a duration from 10ms to 1h' },
 ];
 
-function show(errors: readonly ConfigIssue[]): string {
-  return errors.map(formatConfigIssue).join('\n');
-}
-
 describe('a broken IKEv2 configuration', () => {
   it('has a table of at least 50 cases', () => {
     expect(ROWS.length).toBeGreaterThanOrEqual(50);
   });
 
   it.each(ROWS)('reports $title on line $line', (row) => {
-    const result = parseConfigText(row.text, '/cfg/bad.yaml', FILES);
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    const match = result.errors.find((e) => e.line === row.line && e.path === row.path && e.message.includes(row.message));
-    expect(match, `no error on line ${row.line} for '${row.path}' containing "${row.message}"; got:\n${show(result.errors)}`).toBeDefined();
-    expect(formatConfigIssue(match!).startsWith(`/cfg/bad.yaml:${row.line}:${match!.column}: ${row.path}: `)).toBe(true);
+    expectReported(parseConfigText(row.text, '/cfg/bad.yaml', FILES), row, '/cfg/bad.yaml');
   });
 
   it('never shows pre-shared key text in a message', () => {
@@ -186,7 +171,7 @@ describe('a broken IKEv2 configuration', () => {
     for (const text of texts) {
       const r = parseConfigText(text, '/cfg/bad.yaml', FILES);
       expect(r.ok).toBe(false);
-      const all = r.ok ? '' : show(r.errors);
+      const all = r.ok ? '' : showIssues(r.errors);
       expect(all).not.toContain('horse');
       expect(all).not.toContain('abababab');
     }
