@@ -18,13 +18,12 @@ const REPORT_SLACK_MS = 15_000;
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 function planOf(options: LoadOptions, i: number): WorkerPlan {
+  const { locals, natPort: _natPort, concurrency, rate, workers, json: _json, ...shared } = options;
   return {
-    local: options.locals[i % options.locals.length]!, target: options.target, port: options.port, psk: options.psk,
-    id: options.id, remoteId: options.remoteId, ikeProposal: options.ikeProposal, espProposal: options.espProposal,
-    localTs: options.localTs, remoteTs: options.remoteTs, encap: options.encap,
-    concurrency: Math.max(1, shareOf(options.concurrency, options.workers, i)),
-    rate: options.rate === null ? null : shareOf(options.rate, options.workers, i),
-    seconds: options.seconds, delete: options.delete, timeoutMs: options.timeoutMs,
+    ...shared,
+    local: locals[i % locals.length]!,
+    concurrency: Math.max(1, shareOf(concurrency, workers, i)),
+    rate: rate === null ? null : shareOf(rate, workers, i),
   };
 }
 

@@ -10,14 +10,17 @@ import { parseConfiguredSelectors } from '../../src/ike/ts/config.js';
 export interface ConnectionPlan {
   readonly local: string;
   readonly target: string;
+  /** Where IKE_SA_INIT goes (500, or the responder's only IKE port). */
   readonly port: number;
   readonly psk: Buffer;
   readonly id: string;
+  /** The responder's identity we insist on, or %any. */
   readonly remoteId: string;
   readonly ikeProposal: string;
   readonly espProposal: string;
   readonly localTs: string;
   readonly remoteTs: string;
+  /** Fake our NAT-D source hash (strongSwan's encap = yes), moving IKE_AUTH to port 4500. */
   readonly encap: boolean;
 }
 

@@ -29,7 +29,9 @@ export interface WorkerPlan extends ConnectionPlan {
   /** Handshakes started per second (this worker's share), or null: keep `concurrency` in flight. */
   readonly rate: number | null;
   readonly seconds: number;
+  /** DELETE each IKE SA once its child is up, so the responder does not accumulate SAs. */
   readonly delete: boolean;
+  /** A handshake that has not finished after this long counts as failed ("timeout"). */
   readonly timeoutMs: number;
 }
 

@@ -6,6 +6,7 @@
 //        [--workers 2] [--local 198.51.100.11,198.51.100.12] [--rate 500] [--no-delete] [--json]
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import type { WorkerPlan } from './load-generator.js';
 
 export const DEFAULTS = Object.freeze({
   port: 500,
@@ -22,10 +23,8 @@ export const DEFAULTS = Object.freeze({
   timeoutMs: 5000,
 });
 
-export interface LoadOptions {
-  readonly target: string;
-  /** Where IKE_SA_INIT goes (500, or the responder's only IKE port). */
-  readonly port: number;
+/** The whole client: what each worker's plan holds, plus how the load is split between workers. */
+export interface LoadOptions extends Omit<WorkerPlan, 'local' | 'concurrency' | 'rate'> {
   /** One local address per worker; each worker binds its IKE socket and its NAT-T socket there. */
   readonly locals: readonly string[];
   /** Our NAT-T port (0: any free port, only sensible when the target port is not 500). */
@@ -34,21 +33,7 @@ export interface LoadOptions {
   readonly concurrency: number;
   /** Handshakes started per second over all workers, or null: keep `concurrency` in flight. */
   readonly rate: number | null;
-  readonly seconds: number;
   readonly workers: number;
-  readonly psk: Buffer;
-  readonly id: string;
-  /** The responder's identity we insist on, or %any. */
-  readonly remoteId: string;
-  readonly ikeProposal: string;
-  readonly espProposal: string;
-  readonly localTs: string;
-  readonly remoteTs: string;
-  /** DELETE each IKE SA once its child is up, so the responder does not accumulate SAs. */
-  readonly delete: boolean;
-  /** Fake our NAT-D source hash (strongSwan's encap = yes), moving IKE_AUTH to port 4500. */
-  readonly encap: boolean;
-  readonly timeoutMs: number;
   readonly json: boolean;
 }
 

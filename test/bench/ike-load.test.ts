@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LoadGenerator } from '../../bench/ike-load/load-generator.js';
+import type { WorkerPlan } from '../../bench/ike-load/load-generator.js';
 import type { LocalResponder } from '../../bench/ike-load/local-responder.js';
 import { startLocalResponder } from '../../bench/ike-load/local-responder.js';
 import { parseLoadOptions, pskOf, shareOf } from '../../bench/ike-load/options.js';
@@ -26,6 +27,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PSK = Buffer.from('ike-load-test-psk-0123456789');
 const CLIENT_ID = 'client@bench.test';
 const RESPONDER_ID = 'responder@bench.test';
+
+/** A one-worker plan against the local responder on 127.0.0.1:port. */
+function localPlan(port: number, load: Pick<WorkerPlan, 'concurrency' | 'seconds' | 'timeoutMs'>): WorkerPlan {
+  return {
+    local: '127.0.0.1', target: '127.0.0.1', port, psk: PSK, id: CLIENT_ID, remoteId: RESPONDER_ID,
+    ikeProposal: 'aes128gcm16-prfsha256-x25519', espProposal: 'aes128gcm16', localTs: '10.1.0.0/24', remoteTs: '10.2.0.0/24',
+    encap: false, rate: null, delete: true, ...load,
+  };
+}
 
 describe('command line', () => {
   const base = ['--target', '198.51.100.2', '--psk', 'secret', '--id', CLIENT_ID, '--local', '198.51.100.11,198.51.100.12'];
@@ -159,11 +169,7 @@ describe('a real load run against an in-process responder', () => {
     responder = await startLocalResponder({ address: '127.0.0.1', psk: PSK, id: RESPONDER_ID, clientId: CLIENT_ID });
     const sockets = await openIkeSockets('127.0.0.1', 0, 0);
     try {
-      const generator = new LoadGenerator({
-        local: '127.0.0.1', target: '127.0.0.1', port: responder.port, psk: PSK, id: CLIENT_ID, remoteId: RESPONDER_ID,
-        ikeProposal: 'aes128gcm16-prfsha256-x25519', espProposal: 'aes128gcm16', localTs: '10.1.0.0/24', remoteTs: '10.2.0.0/24',
-        encap: false, concurrency: 4, rate: null, seconds: 2, delete: true, timeoutMs: 5000,
-      }, sockets);
+      const generator = new LoadGenerator(localPlan(responder.port, { concurrency: 4, seconds: 2, timeoutMs: 5000 }), sockets);
       const report = await generator.run();
       expect(report.completed).toBeGreaterThan(0);
       expect(report.failures).toEqual({});
@@ -182,11 +188,7 @@ describe('a real load run against an in-process responder', () => {
     responder = await startLocalResponder({ address: '127.0.0.1', psk: Buffer.from('another key'), id: RESPONDER_ID, clientId: CLIENT_ID });
     const sockets = await openIkeSockets('127.0.0.1', 0, 0);
     try {
-      const generator = new LoadGenerator({
-        local: '127.0.0.1', target: '127.0.0.1', port: responder.port, psk: PSK, id: CLIENT_ID, remoteId: RESPONDER_ID,
-        ikeProposal: 'aes128gcm16-prfsha256-x25519', espProposal: 'aes128gcm16', localTs: '10.1.0.0/24', remoteTs: '10.2.0.0/24',
-        encap: false, concurrency: 2, rate: null, seconds: 1, delete: true, timeoutMs: 2000,
-      }, sockets);
+      const generator = new LoadGenerator(localPlan(responder.port, { concurrency: 2, seconds: 1, timeoutMs: 2000 }), sockets);
       const report = await generator.run();
       expect(report.completed).toBe(0);
       expect(Object.keys(report.failures)).toEqual(['ERROR_IPSEC_IKE_AUTH_FAIL']);
