@@ -16,6 +16,7 @@ import { packetJson } from '../diagnose/report-json.js';
 import { framesWithoutVerdict, noEspHint, summaryText, tableHeader, tableRow } from '../diagnose/report-text.js';
 import { SummaryBuilder } from '../diagnose/summary.js';
 import type { Output } from './output.js';
+import { NAT_T_PORT } from '../packet/esp-header.js';
 
 export interface DiagnoseOptions {
   readonly keys: string;
@@ -29,9 +30,7 @@ export interface DiagnoseOptions {
 
 class UsageError extends Error {}
 
-/** RFC 3948: ESP-in-UDP uses 4500; a NAT or a configuration may add others. */
-const NAT_T_PORT = 4500;
-
+/** The UDP ports read as ESP-in-UDP: 4500 (RFC 3948), and the ones a NAT or a configuration added. */
 function parsePorts(values: readonly string[]): Set<number> {
   const ports = new Set<number>([NAT_T_PORT]);
   for (const v of values.flatMap((x) => x.split(','))) {

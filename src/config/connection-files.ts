@@ -20,14 +20,10 @@ import type { FieldPath } from './issue.js';
 import type { PskSource } from './ike-fields.js';
 import { ANY, pskBytes } from './ike-fields.js';
 import { rekeyTimesOf } from './rekey-times.js';
+import { IKE_PORT, NAT_T_PORT } from '../packet/esp-header.js';
 
 /** AEAD first, then AES-CBC for peers without GCM; each with a DH group every IKEv2 peer has. */
 export const DEFAULT_IKE_PROPOSALS: readonly string[] = ['aes128gcm16-prfsha256-x25519', 'aes256gcm16-prfsha384-ecp384', 'aes256-sha256-modp2048'];
-
-/** RFC 7296 2: the peer listens for IKE on UDP 500. */
-const IKE_PORT = 500;
-/** RFC 7296 2.23: without a port-500 socket of our own we start on 4500, towards the peer's 4500. */
-const NAT_T_PORT = 4500;
 
 /** Shorter PSKs than this get a warning (see pskFindings). */
 const SHORT_PSK_BYTES = 16;
@@ -87,6 +83,8 @@ export function connectionConfigOf(e: ConnectionEntryOutput, index: number, ctx:
     name: e.name,
     localAddress,
     remoteAddress: e.remote.address,
+    // RFC 7296 2: the peer listens for IKE on UDP 500; 2.23: without a port-500 socket of our own
+    // we start on 4500, towards the peer's 4500.
     remotePort: e.remote.port ?? (ctx.ikePort === null ? NAT_T_PORT : IKE_PORT),
     localId,
     remoteId: e.remote.id !== undefined ? e.remote.id : remoteKnown === null ? null : identityOfAddress(remoteKnown),

@@ -14,9 +14,8 @@ import { optional, optionalSection, required, section } from './schema-kit.js';
 import { BOOLEAN, ENTRY_NAME, IP_ADDRESS, oneOf } from './text-fields.js';
 import { TRANSFORM } from './transform-names.js';
 import type { ManualSaConfig } from './types.js';
+import { NAT_T_PORT } from '../packet/esp-header.js';
 
-/** RFC 3948 2.2: UDP-encapsulated ESP uses port 4500 on both sides unless a NAT changed it. */
-export const NAT_T_PORT = 4500;
 export const DEFAULT_REPLAY_WINDOW = 64;
 export const DEFAULT_REQID = 1;
 
@@ -82,6 +81,7 @@ export function manualSaOf(e: SaEntryOutput): ManualSaConfig {
     direction,
     src: e.src,
     dst: e.dst,
+    // RFC 3948 2.2: port 4500 on both sides unless a NAT changed it.
     encapsulation: Object.freeze({ srcPort: e.ports?.src ?? NAT_T_PORT, dstPort: e.ports?.dst ?? NAT_T_PORT }),
     mode: e.mode ?? 'tunnel',
     transform: e.transform,

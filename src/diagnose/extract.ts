@@ -8,6 +8,7 @@ import type { FragmentReassembler } from '../packet/reassembly.js';
 import { LINKTYPE, decodeLink } from '../io/capture/link.js';
 import type { LinkDecodeResult } from '../io/capture/link.js';
 import type { CaptureFrame } from '../io/capture/frame.js';
+import { IKE_PORT } from '../packet/esp-header.js';
 
 /** A packet the inbound engine judges: ESP (protocol 50) or a UDP payload on an ESP-in-UDP port. */
 export interface WirePacket {
@@ -44,8 +45,6 @@ export interface ExtractOptions {
   /** UDP ports that carry ESP-in-UDP (RFC 3948; 4500 by default). */
   readonly udpEncapPorts: ReadonlySet<number>;
 }
-
-const IKE_PORT = 500;
 
 export function extractFrame(frame: CaptureFrame, reassembler: FragmentReassembler, opts: ExtractOptions): ExtractedFrame {
   const snapped = frame.capturedLength < frame.originalLength;
