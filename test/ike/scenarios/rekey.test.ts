@@ -90,11 +90,7 @@ describe('CHILD_SA rekey', () => {
     const pair = established();
     pair.a.manager.rekey('a-b');
     pair.b.manager.rekey('a-b');
-    // Both requests cross on the wire.
-    const reqA = pair.take(pair.a);
-    const reqB = pair.take(pair.b);
-    pair.hand(pair.a, reqA);
-    pair.hand(pair.b, reqB);
+    // Both requests cross on the wire: deliver() takes both outboxes before it hands either on.
     pair.deliver();
     pair.advance(5000);
     pair.deliver();
