@@ -1,6 +1,6 @@
 // Not part of the benchmark: repeats one UDP iperf3 test through one ipsec-ts tunnel and says
 // where each lost datagram died, from the namespaces' own counters.
-//   node dist/bench/tunnel/loss-probe.js [--rates 150M,200M] [--runs 3] [--seconds 5]
+//   node dist/bench/tunnel/loss-probe.js [--rates 150M,200M] [--runs 3] [--seconds 5] [--impl strongswan] [--keep]
 import { parseArgs } from 'node:util';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { runIperf3, parseRate } from './iperf3-run.js';
 import { execInNetns } from '../../test/support/netns.js';
 
 const { values } = parseArgs({ options: {
-  rates: { type: 'string', default: '150M,200M' }, runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, impl: { type: 'string', default: 'ipsec-ts' },
+  rates: { type: 'string', default: '150M,200M' }, runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, impl: { type: 'string', default: 'ipsec-ts' }, keep: { type: 'boolean', default: false },
 } });
 
 async function counters(ns: string): Promise<Map<string, number>> {
@@ -37,11 +37,9 @@ function delta(after: Map<string, number>, before: Map<string, number>, key: str
 }
 
 const runDir = mkdtempSync(join(tmpdir(), 'its-probe-'));
-const tunnel = await (values.impl === 'strongswan' ? strongswanTunnel : ipsecTsTunnel).up(runDir, { keepLogs: process.env['PROBE_KEEP'] === '1' });
+const tunnel = await (values.impl === 'strongswan' ? strongswanTunnel : ipsecTsTunnel).up(runDir, { keepLogs: values.keep === true });
 try {
   const { nsA, nsB } = tunnel.ends;
-  const rps = process.env['IPSEC_TS_EXP_RPS'];
-  if (rps) for (const ns of [nsA, nsB]) console.log('rps', ns, await execInNetns(ns, 'sh', ['-c', `echo ${rps} > /sys/class/net/ipsec0/queues/rx-0/rps_cpus; cat /sys/class/net/ipsec0/queues/rx-0/rps_cpus`], { timeoutMs: 5000 }));
   for (const rateText of (values.rates ?? '').split(',')) {
     const losses: number[] = [];
     for (let i = 0; i < Number(values.runs); i++) {
@@ -55,7 +53,7 @@ try {
       losses.push(lostPct);
       console.log(`${rateText} run ${i}: lost ${lostPct.toFixed(2)}% received ${(r.receivedBps / 1e6).toFixed(1)}M`
         + ` | A tun txdrop ${delta(a1, a0, 'ipsec0.txdrop')} | B UdpRcvbufErrors ${delta(b1, b0, 'UdpRcvbufErrors')}`
-        + ` B veth rx ${delta(b1, b0, 'veth-b.rx')}... B tun tx ${delta(b1, b0, 'ipsec0.tx')} | cpu ${cpu0 === null || cpu1 === null ? '?' : (cpu1 - cpu0).toFixed(2)} s`);
+        + ` | B veth rx ${delta(b1, b0, `${nsB}.rx`)}, B TUN rx (written by the daemon) ${delta(b1, b0, 'ipsec0.rx')} | cpu ${cpu0 === null || cpu1 === null ? '?' : (cpu1 - cpu0).toFixed(2)} s`);
     }
     losses.sort((x, y) => x - y);
     console.log(`${rateText}: median loss ${losses[Math.floor(losses.length / 2)]?.toFixed(2)}% (${losses.map((l) => l.toFixed(2)).join(', ')})`);

@@ -3,7 +3,7 @@
 // test, stops the daemons cleanly (so the profiles are written) and prints where they went.
 //   node dist/bench/tunnel/profile.js --dir /tmp/prof [--rate 200M] [--seconds 10] [--tcp]
 import { parseArgs } from 'node:util';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ipsecTsTunnel } from './ipsec-ts-tunnel.js';
@@ -16,6 +16,7 @@ const { values } = parseArgs({ options: {
 } });
 const dir = values.dir ?? '/tmp/prof';
 mkdirSync(dir, { recursive: true });
+const before = new Set(readdirSync(dir));
 process.env['IPSEC_TS_BENCH_NODE_ARGS'] = `--cpu-prof --cpu-prof-dir=${dir}`;
 const runDir = mkdtempSync(join(tmpdir(), 'its-prof-'));
 const tunnel = await ipsecTsTunnel.up(runDir, { keepLogs: false });
@@ -29,5 +30,11 @@ for (const ns of [tunnel.ends.nsA, tunnel.ends.nsB]) {
   console.log(`== ${ns}`, counters.stdout.split('\n').filter((l) => /Udp|Drop|Err|Ovf/i.test(l) && !/\s0\s/.test(l)).join('\n'));
   console.log((await execInNetns(ns, 'ip', ['-s', 'link'], { timeoutMs: 5000 })).stdout);
 }
+// The namespace teardown kills with SIGKILL, and Node writes --cpu-prof only on a clean exit:
+// stop the daemons with SIGTERM first, and wait until both profiles are on disk.
+const profiles = (): string[] => readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f));
+// Only this run's daemons: their command lines name their configs, which live under runDir.
+await execInNetns(tunnel.ends.nsA, 'pkill', ['-TERM', '-f', `ipsec-ts.js up -c ${runDir}/`], { timeoutMs: 5000 });
+for (let waited = 0; waited < 30_000 && profiles().length < 2; waited += 250) await new Promise((resolve) => setTimeout(resolve, 250));
 await tunnel.down();
-console.log(`profiles in ${dir}`);
+console.log(`profiles in ${dir}: ${profiles().join(', ') || 'none written'}`);
